@@ -1,0 +1,142 @@
+/*
+ * firmgate.h - public API of libfirmgate.
+ *
+ * One call runs the whole pipeline on a firmware image or a root
+ * filesystem directory:
+ *
+ *     input -> unpack -> inventory -> vulnerabilities -> checks
+ *           -> compliance -> report
+ *
+ * and returns a result object that callers inspect through the accessors
+ * below or hand to a renderer (text, JSON). The result owns all memory it
+ * points to; everything is released by fg_result_free().
+ *
+ * Thread safety: distinct fg_result objects are independent. One result
+ * may be read from several threads once fg_scan() has returned.
+ */
+#ifndef FIRMGATE_H
+#define FIRMGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FG_VERSION_MAJOR 0
+#define FG_VERSION_MINOR 1
+#define FG_VERSION_PATCH 0
+#define FG_VERSION_STRING "0.1.0"
+
+/* Version of the JSON report schema (docs/REPORT-JSON.md). */
+#define FG_REPORT_SCHEMA "firmgate-report/1"
+
+const char *fg_version(void);
+
+/* ---- severities ------------------------------------------------------ */
+
+typedef enum fg_severity {
+	FG_SEV_INFO = 0,
+	FG_SEV_LOW,
+	FG_SEV_MEDIUM,
+	FG_SEV_HIGH,
+	FG_SEV_CRITICAL,
+} fg_severity;
+
+const char *fg_severity_name(fg_severity sev);
+/* Parses "info", "low", "medium", "high", "critical" (case-insensitive).
+ * Returns 0 on success, -1 if the name is unknown. */
+int fg_severity_parse(const char *name, fg_severity *out);
+
+/* ---- limits ---------------------------------------------------------- */
+
+/* Budgets that bound what one scan may expand. A node that would exceed a
+ * budget is marked truncated, the reason is recorded, and the scan goes
+ * on with the rest of the image. */
+typedef struct fg_limits {
+	unsigned max_depth;      /* nesting of containers, input is depth 0 */
+	uint64_t max_total_bytes; /* all decompressed/extracted bytes together */
+	uint64_t max_files;      /* nodes created by unpacking */
+	uint64_t max_ratio;      /* expanded bytes per input byte, per container */
+	uint64_t max_file_size;  /* one extracted file */
+} fg_limits;
+
+void fg_limits_default(fg_limits *limits);
+
+/* ---- options --------------------------------------------------------- */
+
+typedef struct fg_options {
+	fg_limits limits;
+	unsigned jobs;           /* worker threads; 0 = number of CPUs */
+	const char *credentials_file; /* extra password list, one per line; may be NULL */
+} fg_options;
+
+void fg_options_default(fg_options *opts);
+
+/* ---- result ---------------------------------------------------------- */
+
+typedef struct fg_result fg_result;
+
+/* A finding is one piece of evidence that a check found. Strings are
+ * owned by the result. */
+typedef struct fg_finding {
+	const char *check_id;    /* stable rule ID, e.g. "credentials.default-password" */
+	const char *title;       /* the rule's one-line title */
+	fg_severity severity;
+	const char *message;     /* what was found, with the subject named */
+	const char *path;        /* absolute path inside the file tree */
+	const char *container;   /* provenance chain of the file tree, e.g.
+	                            "image.bin > squashfs@0x40000" */
+	unsigned line;           /* 1-based line, 0 when not line-oriented */
+	int64_t offset;          /* byte offset in the file, -1 when not known */
+	const char *excerpt;     /* the evidence line, secrets redacted */
+	const char *fingerprint; /* stable across scans and releases */
+	const char *remediation;
+} fg_finding;
+
+typedef enum fg_status {
+	FG_OK = 0,
+	FG_ERR_USAGE = 2,        /* bad arguments */
+	FG_ERR_INPUT = 3,        /* input unreadable, empty or unrecognised */
+	FG_ERR_INTERNAL = 4,     /* out of memory and the like */
+} fg_status;
+
+/* Runs the pipeline on INPUT (a file or a directory). On FG_OK *out holds
+ * the result. On failure *out is NULL and errbuf holds one line naming the
+ * input and the reason. Problems inside the image (a corrupt container, a
+ * budget hit) do not fail the scan: they are listed as diagnostics. */
+fg_status fg_scan(const char *input, const fg_options *opts, fg_result **out,
+		  char *errbuf, size_t errlen);
+
+void fg_result_free(fg_result *res);
+
+size_t fg_result_finding_count(const fg_result *res);
+const fg_finding *fg_result_finding(const fg_result *res, size_t i);
+
+/* Highest severity among findings; returns -1 when there are none. */
+int fg_result_max_severity(const fg_result *res);
+
+/* Number of findings at or above SEV. */
+size_t fg_result_count_at_least(const fg_result *res, fg_severity sev);
+
+/* ---- renderers ------------------------------------------------------- */
+
+typedef enum fg_text_flags {
+	FG_TEXT_COLOR = 1u << 0,
+	FG_TEXT_VERBOSE = 1u << 1,
+} fg_text_flags;
+
+int fg_report_text(const fg_result *res, FILE *out, unsigned flags);
+int fg_report_json(const fg_result *res, FILE *out);
+
+/* Writes the unpacked tree as an indented listing (format chain, offsets,
+ * sizes, modes). */
+int fg_report_tree(const fg_result *res, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FIRMGATE_H */

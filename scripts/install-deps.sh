@@ -1,0 +1,41 @@
+#!/bin/sh
+# Installs everything firmgate needs to build, run and test, from Debian 12
+# packages. Idempotent: installs only what is missing. Run as root.
+set -eu
+
+packages="
+	build-essential cmake pkg-config
+	zlib1g-dev liblzma-dev libsquashfs-dev liblzo2-dev libzstd-dev liblz4-dev libarchive-dev
+	libcrypt-dev libssl-dev
+	squashfs-tools python3 openssl
+"
+# The test suite also builds the firmware corpus and compares with these.
+test_packages="
+	clang
+"
+
+want=""
+for p in $packages ${FG_DEPS_TEST:+$test_packages}; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		want="$want $p"
+	fi
+done
+
+if [ -z "$want" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$want" >&2
+	echo "install-deps: run as root (or: sudo $0)" >&2
+	exit 1
+fi
+
+echo "install-deps: installing$want"
+export DEBIAN_FRONTEND=noninteractive
+# A stale or partly failing index (one mirror mid-sync) must not stop us
+# when the packages are still installable.
+apt-get update -qq || echo "install-deps: apt-get update reported errors; continuing" >&2
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $want

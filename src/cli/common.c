@@ -1,0 +1,77 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+
+bool fg_cli_parse_size(const char *s, unsigned long long *out)
+{
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *s == '-')
+		return false;
+	unsigned shift = 0;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	default: return false;
+	}
+	if (*end == 'i' || *end == 'B')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end)
+		return false;
+	if (shift && v > (~0ull >> shift))
+		return false;
+	*out = v << shift;
+	return true;
+}
+
+static bool parse_count(const char *name, const char *arg, unsigned long long max,
+			unsigned long long *out, bool *bad)
+{
+	if (!fg_cli_parse_size(arg, out) || *out > max) {
+		fprintf(stderr, "firmgate: invalid value for --%s: '%s'\n", name, arg);
+		*bad = true;
+		return false;
+	}
+	return true;
+}
+
+bool fg_cli_common_option(int opt, const char *arg, fg_options *o, bool *bad)
+{
+	unsigned long long v;
+	switch (opt) {
+	case OPT_JOBS:
+		if (parse_count("jobs", arg, 256, &v, bad))
+			o->jobs = (unsigned)v;
+		return true;
+	case OPT_MAX_DEPTH:
+		if (parse_count("max-depth", arg, 1000, &v, bad))
+			o->limits.max_depth = (unsigned)v;
+		return true;
+	case OPT_MAX_BYTES:
+		if (parse_count("max-bytes", arg, ~0ull, &v, bad))
+			o->limits.max_total_bytes = v;
+		return true;
+	case OPT_MAX_FILES:
+		if (parse_count("max-files", arg, ~0ull, &v, bad))
+			o->limits.max_files = v;
+		return true;
+	case OPT_MAX_RATIO:
+		if (parse_count("max-ratio", arg, ~0ull, &v, bad))
+			o->limits.max_ratio = v;
+		return true;
+	case OPT_MAX_FILE_SIZE:
+		if (parse_count("max-file-size", arg, ~0ull, &v, bad))
+			o->limits.max_file_size = v;
+		return true;
+	default:
+		return false;
+	}
+}

@@ -1,0 +1,50 @@
+/*
+ * main.c - firmgate's entry point: dispatches to one command.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: firmgate COMMAND [OPTIONS] ...\n"
+		"\n"
+		"Checks a firmware image (or an unpacked root filesystem) against IoT\n"
+		"security baselines.\n"
+		"\n"
+		"Commands:\n"
+		"  scan INPUT      unpack, inventory, check and report\n"
+		"  unpack INPUT    unpack and list the file tree (--list)\n"
+		"\n"
+		"Options:\n"
+		"  -h, --help      this help; `firmgate COMMAND --help` for a command\n"
+		"  -V, --version   print the version\n"
+		"\n"
+		"Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage error,\n"
+		"3 unreadable or unsupported input, 4 internal error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return FG_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return FG_EXIT_OK;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("firmgate %s\n", fg_version());
+		return FG_EXIT_OK;
+	}
+	if (!strcmp(cmd, "scan"))
+		return fg_cmd_scan(argc - 1, argv + 1);
+	if (!strcmp(cmd, "unpack"))
+		return fg_cmd_unpack(argc - 1, argv + 1);
+	fprintf(stderr, "firmgate: unknown command '%s' (try 'firmgate --help')\n", cmd);
+	return FG_EXIT_USAGE;
+}

@@ -1,0 +1,220 @@
+/*
+ * scan.c - `firmgate scan`: the main job and the release gate.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static void scan_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: firmgate scan INPUT [OPTIONS]\n"
+		"\n"
+		"Unpacks INPUT (a firmware image or a root-filesystem directory),\n"
+		"inventories it, runs every check, evaluates the baselines and reports.\n"
+		"\n"
+		"Options:\n"
+		"  -o, --output DIR       write the reports into DIR (created if missing)\n"
+		"  -f, --format LIST      report formats, comma-separated: json,text\n"
+		"                         (default: json with -o; the summary on stdout without)\n"
+		"      --fail-on SEV      exit 1 when a finding is at or above SEV:\n"
+		"                         info, low, medium, high (default), critical, none\n"
+		"      --credentials FILE extra passwords to try, one per line\n"
+		"  -q, --quiet            no summary on stdout\n"
+		"  -v, --verbose          more detail in the summary\n"
+		"      --no-color         no colour (also when NO_COLOR is set or stdout is no TTY)\n"
+		FG_CLI_COMMON_HELP
+		"  -h, --help             this help\n"
+		"\n"
+		"Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,\n"
+		"2 usage error, 3 unreadable or unsupported input, 4 internal error.\n");
+}
+
+typedef struct scan_args {
+	const char *input;
+	const char *outdir;
+	bool json, text;
+	bool formats_given;
+	int fail_on;        /* severity, or -1 for none */
+	bool quiet, verbose, no_color;
+	fg_options opts;
+} scan_args;
+
+static bool parse_formats(scan_args *a, const char *list)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", list);
+	a->json = a->text = false;
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "json")) {
+			a->json = true;
+		} else if (!strcmp(tok, "text")) {
+			a->text = true;
+		} else {
+			fprintf(stderr, "firmgate scan: unknown format '%s' (known: json, text)\n", tok);
+			return false;
+		}
+	}
+	a->formats_given = true;
+	return true;
+}
+
+static int parse_args(int argc, char **argv, scan_args *a)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "credentials", required_argument, NULL, OPT_CREDENTIALS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "help", no_argument, NULL, 'h' },
+		FG_CLI_COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(a, 0, sizeof(*a));
+	fg_options_default(&a->opts);
+	a->fail_on = FG_SEV_HIGH;
+	optind = 1;
+	int opt;
+	bool bad = false;
+	while ((opt = getopt_long(argc, argv, "o:f:qvhj:", longopts, NULL)) != -1) {
+		if (fg_cli_common_option(opt, optarg, &a->opts, &bad))
+			continue;
+		switch (opt) {
+		case 'o': a->outdir = optarg; break;
+		case 'f':
+			if (!parse_formats(a, optarg))
+				return FG_EXIT_USAGE;
+			break;
+		case OPT_FAIL_ON: {
+			fg_severity s;
+			if (!strcmp(optarg, "none")) {
+				a->fail_on = -1;
+			} else if (fg_severity_parse(optarg, &s) == 0) {
+				a->fail_on = (int)s;
+			} else {
+				fprintf(stderr, "firmgate scan: invalid --fail-on '%s'\n", optarg);
+				return FG_EXIT_USAGE;
+			}
+			break;
+		}
+		case OPT_CREDENTIALS: a->opts.credentials_file = optarg; break;
+		case 'q': a->quiet = true; break;
+		case 'v': a->verbose = true; break;
+		case OPT_NO_COLOR: a->no_color = true; break;
+		case 'h': scan_usage(stdout); return -1;
+		default: scan_usage(stderr); return FG_EXIT_USAGE;
+		}
+	}
+	if (bad)
+		return FG_EXIT_USAGE;
+	if (optind != argc - 1) {
+		fprintf(stderr, "firmgate scan: expected exactly one INPUT (try 'firmgate scan --help')\n");
+		return FG_EXIT_USAGE;
+	}
+	a->input = argv[optind];
+	if (!a->formats_given && a->outdir)
+		a->json = true;
+	return FG_EXIT_OK;
+}
+
+static int make_dir(const char *dir)
+{
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
+		struct stat st;
+		if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+			return 0;
+	}
+	fprintf(stderr, "firmgate scan: %s: cannot create output directory: %s\n", dir,
+		strerror(errno ? errno : ENOTDIR));
+	return -1;
+}
+
+static int write_report(const char *dir, const char *name, const fg_result *res, bool json)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		fprintf(stderr, "firmgate scan: %s: %s\n", tmp, strerror(errno));
+		return -1;
+	}
+	int rc = json ? fg_report_json(res, f) : fg_report_text(res, f, 0);
+	if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
+		fprintf(stderr, "firmgate scan: %s: write failed\n", path);
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static bool want_color(const scan_args *a)
+{
+	const char *nc = getenv("NO_COLOR");
+	return !a->no_color && !(nc && *nc) && isatty(STDOUT_FILENO);
+}
+
+/* One line meant for CI logs. */
+static void gate_line(const fg_result *res, const scan_args *a, bool failed)
+{
+	size_t n = fg_result_finding_count(res);
+	size_t by[5] = {0};
+	for (size_t i = 0; i < n; i++)
+		by[fg_result_finding(res, i)->severity]++;
+	FILE *out = a->quiet ? stderr : stdout;
+	fprintf(out, "firmgate: %s: %zu finding(s) (%zu critical, %zu high, %zu medium, %zu low, %zu info)",
+		failed ? "FAIL" : "PASS", n, by[4], by[3], by[2], by[1], by[0]);
+	if (a->fail_on >= 0)
+		fprintf(out, "; gate --fail-on %s\n", fg_severity_name((fg_severity)a->fail_on));
+	else
+		fprintf(out, "; gate off\n");
+}
+
+int fg_cmd_scan(int argc, char **argv)
+{
+	scan_args a;
+	int rc = parse_args(argc, argv, &a);
+	if (rc != FG_EXIT_OK)
+		return rc < 0 ? FG_EXIT_OK : rc;
+
+	fg_result *res = NULL;
+	char err[1024];
+	fg_status st = fg_scan(a.input, &a.opts, &res, err, sizeof(err));
+	if (st != FG_OK) {
+		fprintf(stderr, "firmgate: %s\n", err);
+		return st == FG_ERR_INPUT ? FG_EXIT_INPUT : FG_EXIT_INTERNAL;
+	}
+
+	int exit_code = FG_EXIT_OK;
+	if (a.outdir) {
+		if (make_dir(a.outdir) != 0 ||
+		    (a.json && write_report(a.outdir, "firmgate-report.json", res, true) != 0) ||
+		    (a.text && write_report(a.outdir, "firmgate-report.txt", res, false) != 0))
+			exit_code = FG_EXIT_INTERNAL;
+	}
+	if (!a.outdir && a.json) {
+		fg_report_json(res, stdout);
+	} else if (!a.quiet) {
+		unsigned flags = (want_color(&a) ? FG_TEXT_COLOR : 0) | (a.verbose ? FG_TEXT_VERBOSE : 0);
+		fg_report_text(res, stdout, flags);
+	}
+	bool failed = a.fail_on >= 0 && fg_result_count_at_least(res, (fg_severity)a.fail_on) > 0;
+	if (!(!a.outdir && a.json))
+		gate_line(res, &a, failed);
+	if (a.outdir && !a.quiet && exit_code == FG_EXIT_OK)
+		printf("Reports written to %s/\n", a.outdir);
+	if (exit_code == FG_EXIT_OK && failed)
+		exit_code = FG_EXIT_FINDINGS;
+	fg_result_free(res);
+	return exit_code;
+}

@@ -1,0 +1,60 @@
+#include "limits.h"
+
+void fg_limits_default(fg_limits *l)
+{
+	l->max_depth = 16;
+	l->max_total_bytes = 8ull << 30;   /* 8 GiB expanded per scan */
+	l->max_files = 2000000;
+	l->max_ratio = 1000;               /* zlib tops out near 1032:1 */
+	l->max_file_size = 2ull << 30;     /* 2 GiB per extracted file */
+}
+
+void fg_budget_init(fg_budget *b, const fg_limits *limits)
+{
+	b->limits = *limits;
+	atomic_init(&b->bytes, 0);
+	atomic_init(&b->files, 0);
+}
+
+bool fg_budget_take_bytes(fg_budget *b, uint64_t n)
+{
+	uint64_t cur = atomic_load(&b->bytes);
+	do {
+		if (n > b->limits.max_total_bytes || cur > b->limits.max_total_bytes - n)
+			return false;
+	} while (!atomic_compare_exchange_weak(&b->bytes, &cur, cur + n));
+	return true;
+}
+
+void fg_budget_give_back_bytes(fg_budget *b, uint64_t n)
+{
+	atomic_fetch_sub(&b->bytes, n);
+}
+
+bool fg_budget_take_file(fg_budget *b)
+{
+	uint64_t cur = atomic_load(&b->files);
+	do {
+		if (cur >= b->limits.max_files)
+			return false;
+	} while (!atomic_compare_exchange_weak(&b->files, &cur, cur + 1));
+	return true;
+}
+
+uint64_t fg_budget_output_cap(const fg_budget *b, uint64_t in_len)
+{
+	uint64_t cap = b->limits.max_file_size;
+	uint64_t used = atomic_load(&b->bytes);
+	uint64_t left = used < b->limits.max_total_bytes ? b->limits.max_total_bytes - used : 0;
+	if (left < cap)
+		cap = left;
+	if (b->limits.max_ratio && in_len < UINT64_MAX / b->limits.max_ratio) {
+		/* small inputs get a floor so tiny compressed files still expand */
+		uint64_t by_ratio = in_len * b->limits.max_ratio;
+		if (by_ratio < (1u << 20))
+			by_ratio = 1u << 20;
+		if (by_ratio < cap)
+			cap = by_ratio;
+	}
+	return cap;
+}

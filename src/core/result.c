@@ -1,0 +1,64 @@
+#include "core/result.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+fg_result *fg_result_new(const fg_options *opts)
+{
+	fg_result *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	if (opts)
+		r->opts = *opts;
+	else
+		fg_options_default(&r->opts);
+	fg_arena_init(&r->arena);
+	fg_tree_init(&r->tree);
+	fg_budget_init(&r->budget, &r->opts.limits);
+	fg_diag_init(&r->diags);
+	return r;
+}
+
+void fg_result_free(fg_result *r)
+{
+	if (!r)
+		return;
+	FG_VEC_FREE(&r->filesystems);
+	FG_VEC_FREE(&r->components);
+	FG_VEC_FREE(&r->vulns);
+	FG_VEC_FREE(&r->findings);
+	FG_VEC_FREE(&r->verdicts);
+	FG_VEC_FREE(&r->checks_run);
+	fg_diag_free(&r->diags);
+	fg_tree_free(&r->tree);
+	fg_arena_free(&r->arena);
+	free(r);
+}
+
+size_t fg_result_finding_count(const fg_result *r)
+{
+	return r->findings.n;
+}
+
+const fg_finding *fg_result_finding(const fg_result *r, size_t i)
+{
+	return i < r->findings.n ? &r->findings.v[i] : NULL;
+}
+
+int fg_result_max_severity(const fg_result *r)
+{
+	int max = -1;
+	for (size_t i = 0; i < r->findings.n; i++)
+		if ((int)r->findings.v[i].severity > max)
+			max = (int)r->findings.v[i].severity;
+	return max;
+}
+
+size_t fg_result_count_at_least(const fg_result *r, fg_severity sev)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->findings.n; i++)
+		if (r->findings.v[i].severity >= sev)
+			n++;
+	return n;
+}

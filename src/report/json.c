@@ -1,0 +1,195 @@
+/*
+ * json.c - the JSON report (schema "firmgate-report/1", docs/REPORT-JSON.md).
+ *
+ * Deterministic: everything is written in the result's sorted order and
+ * nothing time-dependent is included.
+ */
+#include "core/result.h"
+#include "report/jsonw.h"
+
+static void write_input(fg_jsonw *w, const fg_result *r)
+{
+	fg_jw_key(w, "input");
+	fg_jw_obj(w);
+	fg_jw_kstr(w, "name", r->input_name);
+	fg_jw_kstr(w, "type", r->input_is_dir ? "directory" : "file");
+	fg_jw_kuint(w, "size", r->input_size);
+	fg_jw_obj_end(w);
+}
+
+static void write_summary(fg_jsonw *w, const fg_result *r)
+{
+	size_t by[5] = {0};
+	for (size_t i = 0; i < r->findings.n; i++)
+		by[r->findings.v[i].severity]++;
+	fg_jw_key(w, "summary");
+	fg_jw_obj(w);
+	fg_jw_kuint(w, "findings", r->findings.n);
+	fg_jw_key(w, "by_severity");
+	fg_jw_obj(w);
+	for (int s = FG_SEV_CRITICAL; s >= FG_SEV_INFO; s--)
+		fg_jw_kuint(w, fg_severity_name((fg_severity)s), by[s]);
+	fg_jw_obj_end(w);
+	int max = fg_result_max_severity(r);
+	fg_jw_kstr(w, "max_severity", max < 0 ? NULL : fg_severity_name((fg_severity)max));
+	fg_jw_kuint(w, "filesystems", r->filesystems.n);
+	fg_jw_kuint(w, "components", r->components.n);
+	fg_jw_obj_end(w);
+}
+
+static void write_filesystems(fg_jsonw *w, const fg_result *r)
+{
+	fg_jw_key(w, "filesystems");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < r->filesystems.n; i++) {
+		const fg_fsinfo *fs = &r->filesystems.v[i];
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "container", fs->chain);
+		fg_jw_kstr(w, "format", fs->root->format);
+		fg_jw_kstr(w, "format_info", fs->root->format_info);
+		fg_jw_kuint(w, "offset", fs->root->src_offset);
+		fg_jw_kuint(w, "length", fs->root->src_length);
+		fg_jw_kuint(w, "regular_files", fs->files);
+		fg_jw_kuint(w, "directories", fs->dirs);
+		fg_jw_kuint(w, "symlinks", fs->symlinks);
+		fg_jw_kuint(w, "hardlinks", fs->hardlinks);
+		fg_jw_kuint(w, "device_nodes", fs->devices);
+		fg_jw_kuint(w, "other_nodes", fs->others);
+		fg_jw_kuint(w, "bytes", fs->bytes);
+		fg_jw_kbool(w, "truncated", (fs->root->flags & FG_NODE_TRUNCATED) != 0);
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+}
+
+static void write_components(fg_jsonw *w, const fg_result *r)
+{
+	fg_jw_key(w, "components");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < r->components.n; i++) {
+		const fg_component *c = &r->components.v[i];
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "name", c->name);
+		fg_jw_kstr(w, "version", c->version);
+		fg_jw_kstr(w, "type", c->type);
+		fg_jw_kstr(w, "cpe", c->cpe);
+		fg_jw_kstr(w, "purl", c->purl);
+		fg_jw_key(w, "evidence");
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "method", c->method);
+		fg_jw_kstr(w, "container", c->container);
+		fg_jw_kstr(w, "path", c->path);
+		fg_jw_kstr(w, "text", c->evidence);
+		fg_jw_obj_end(w);
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+}
+
+static void write_vulns(fg_jsonw *w, const fg_result *r)
+{
+	fg_jw_key(w, "vulnerabilities");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < r->vulns.n; i++) {
+		const fg_vuln_match *v = &r->vulns.v[i];
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "id", v->id);
+		fg_jw_kstr(w, "component", r->components.v[v->component].name);
+		fg_jw_kstr(w, "severity", v->severity);
+		fg_jw_kstr(w, "rule", v->rule);
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+}
+
+static void write_findings(fg_jsonw *w, const fg_result *r)
+{
+	fg_jw_key(w, "findings");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < r->findings.n; i++) {
+		const fg_finding *f = &r->findings.v[i];
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "check_id", f->check_id);
+		fg_jw_kstr(w, "title", f->title);
+		fg_jw_kstr(w, "severity", fg_severity_name(f->severity));
+		fg_jw_kstr(w, "message", f->message);
+		fg_jw_kstr(w, "container", f->container);
+		fg_jw_kstr(w, "path", f->path);
+		if (f->line)
+			fg_jw_kuint(w, "line", f->line);
+		else
+			fg_jw_kstr(w, "line", NULL);
+		if (f->offset >= 0)
+			fg_jw_kint(w, "offset", f->offset);
+		else
+			fg_jw_kstr(w, "offset", NULL);
+		fg_jw_kstr(w, "excerpt", f->excerpt);
+		fg_jw_kstr(w, "fingerprint", f->fingerprint);
+		fg_jw_kstr(w, "remediation", f->remediation);
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+}
+
+static void write_compliance(fg_jsonw *w, const fg_result *r)
+{
+	fg_jw_key(w, "compliance");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < r->verdicts.n; i++) {
+		const fg_verdict *v = &r->verdicts.v[i];
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "standard", v->standard);
+		fg_jw_kstr(w, "requirement", v->requirement);
+		fg_jw_kstr(w, "title", v->title);
+		fg_jw_kstr(w, "level", v->level);
+		fg_jw_kstr(w, "verdict", fg_verdict_status_name(v->status));
+		fg_jw_kuint(w, "findings", v->findings);
+		fg_jw_kstr(w, "evidence", v->evidence);
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+}
+
+static void write_diagnostics(fg_jsonw *w, const fg_result *r)
+{
+	fg_jw_key(w, "checks_run");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < r->checks_run.n; i++)
+		fg_jw_str(w, r->checks_run.v[i]);
+	fg_jw_arr_end(w);
+	fg_jw_key(w, "diagnostics");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < r->diags.items.n; i++) {
+		const fg_diag *d = &r->diags.items.v[i];
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "level", fg_diag_level_name(d->level));
+		fg_jw_kstr(w, "stage", d->stage);
+		fg_jw_kstr(w, "where", d->where);
+		fg_jw_kstr(w, "message", d->message);
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+}
+
+int fg_report_json(const fg_result *r, FILE *out)
+{
+	fg_jsonw w;
+	fg_jw_init(&w, out);
+	fg_jw_obj(&w);
+	fg_jw_kstr(&w, "schema", FG_REPORT_SCHEMA);
+	fg_jw_key(&w, "tool");
+	fg_jw_obj(&w);
+	fg_jw_kstr(&w, "name", "firmgate");
+	fg_jw_kstr(&w, "version", fg_version());
+	fg_jw_obj_end(&w);
+	write_input(&w, r);
+	write_summary(&w, r);
+	write_filesystems(&w, r);
+	write_components(&w, r);
+	write_vulns(&w, r);
+	write_findings(&w, r);
+	write_compliance(&w, r);
+	write_diagnostics(&w, r);
+	fg_jw_obj_end(&w);
+	return ferror(out) ? -1 : 0;
+}

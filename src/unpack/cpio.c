@@ -1,0 +1,124 @@
+/*
+ * cpio.c - cpio archives (newc, crc, odc, old binary) through libarchive.
+ *
+ * The ASCII forms have a six-digit magic followed by a fixed run of hex or
+ * octal digits, which makes a strong probe. The old binary form has only
+ * a two-byte magic, so its header must also make sense.
+ */
+#include <archive.h>
+#include <string.h>
+
+#include "unpack/archive_common.h"
+
+#define NEWC_HDR 110
+#define ODC_HDR 76
+#define BIN_HDR 26
+#define BIN_MAGIC 070707
+#define BIN_NAME_MAX 4096
+
+static bool all_digits(const uint8_t *p, size_t n, bool hex)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		bool ok = hex ? (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+			      : c >= '0' && c <= '7';
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static uint16_t bin_u16(const uint8_t *p, bool be)
+{
+	return be ? (uint16_t)(p[0] << 8 | p[1]) : (uint16_t)(p[1] << 8 | p[0]);
+}
+
+static bool bin_type_ok(uint16_t mode)
+{
+	switch (mode & 0170000) {
+	case 0010000: case 0020000: case 0040000: case 0060000:
+	case 0100000: case 0120000: case 0140000:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Old binary header: a 2-byte magic is weak, so the name must be there,
+ * NUL-terminated text, and the mode a real file type (or the trailer). */
+static bool bin_plausible(const uint8_t *data, size_t len, bool be)
+{
+	uint16_t mode = bin_u16(data + 6, be);
+	uint16_t namesize = bin_u16(data + 20, be);
+	if (namesize < 2 || namesize > BIN_NAME_MAX || len - BIN_HDR < namesize)
+		return false;
+	const uint8_t *name = data + BIN_HDR;
+	if (name[namesize - 1] != '\0')
+		return false;
+	for (size_t i = 0; i + 1 < namesize; i++)
+		if (name[i] < 0x20 || name[i] == 0x7f)
+			return false;
+	if (mode == 0)
+		return namesize == 11 && memcmp(name, "TRAILER!!!", 11) == 0;
+	return bin_type_ok(mode);
+}
+
+static int cpio_probe(const uint8_t *data, size_t len)
+{
+	if (len >= NEWC_HDR && (memcmp(data, "070701", 6) == 0 || memcmp(data, "070702", 6) == 0))
+		return all_digits(data + 6, NEWC_HDR - 6, true) ? 80 : 0;
+	if (len >= ODC_HDR && memcmp(data, "070707", 6) == 0)
+		return all_digits(data + 6, ODC_HDR - 6, false) ? 80 : 0;
+	if (len < BIN_HDR)
+		return 0;
+	if (bin_u16(data, false) == BIN_MAGIC && bin_plausible(data, len, false))
+		return 50;
+	if (bin_u16(data, true) == BIN_MAGIC && bin_plausible(data, len, true))
+		return 50;
+	return 0;
+}
+
+static const char *cpio_variant(int format)
+{
+	switch (format) {
+	case ARCHIVE_FORMAT_CPIO_POSIX: return "odc";
+	case ARCHIVE_FORMAT_CPIO_BIN_LE: return "bin-le";
+	case ARCHIVE_FORMAT_CPIO_BIN_BE: return "bin-be";
+	case ARCHIVE_FORMAT_CPIO_SVR4_NOCRC: return "newc";
+	case ARCHIVE_FORMAT_CPIO_SVR4_CRC: return "crc";
+	case ARCHIVE_FORMAT_CPIO_AFIO_LARGE: return "afio";
+	case ARCHIVE_FORMAT_CPIO_PWB: return "pwb";
+	default: return "cpio";
+	}
+}
+
+/* Where the format pads: newc/crc to 4 bytes, binary to 2, odc not at all. */
+static unsigned cpio_align(int format)
+{
+	switch (format) {
+	case ARCHIVE_FORMAT_CPIO_SVR4_NOCRC:
+	case ARCHIVE_FORMAT_CPIO_SVR4_CRC: return 4;
+	case ARCHIVE_FORMAT_CPIO_BIN_LE:
+	case ARCHIVE_FORMAT_CPIO_BIN_BE:
+	case ARCHIVE_FORMAT_CPIO_PWB: return 2;
+	default: return 1;
+	}
+}
+
+static const fg_arc_kind cpio_kind = {
+	.enable = archive_read_support_format_cpio,
+	.variant = cpio_variant,
+	.align = cpio_align,
+};
+
+static int cpio_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, size_t len)
+{
+	return fg_archive_unpack(ctx, root, data, len, &cpio_kind);
+}
+
+const fg_format fg_format_cpio = {
+	.name = "cpio",
+	.kind = FG_FMT_ARCHIVE,
+	.probe = cpio_probe,
+	.unpack = cpio_unpack,
+};

@@ -1,0 +1,473 @@
+#include "unpack/engine.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+struct fg_unpack_ctx {
+	fg_tree *tree;
+	fg_budget *budget;
+	fg_diag_list *diags;
+	fg_node *file;            /* the container being unpacked */
+	fg_node *root;            /* its extraction root */
+	const fg_format *format;
+};
+
+/* ---- services for handlers ------------------------------------------ */
+
+fg_tree *fg_unpack_tree(fg_unpack_ctx *ctx) { return ctx->tree; }
+fg_budget *fg_unpack_budget(fg_unpack_ctx *ctx) { return ctx->budget; }
+const char *fg_unpack_container_name(fg_unpack_ctx *ctx) { return ctx->file->name; }
+
+static void where_of(fg_unpack_ctx *ctx, const fg_node *node, char *buf, size_t cap)
+{
+	const fg_node *n = node ? node : ctx->file;
+	const char *chain = fg_node_chain(ctx->tree, n);
+	char path[2048];
+	fg_node_path(n, path, sizeof(path));
+	snprintf(buf, cap, "%s:%s", chain ? chain : "?", path);
+}
+
+static void vnote(fg_unpack_ctx *ctx, fg_node *node, fg_diag_level level, const char *fmt, va_list ap)
+{
+	char msg[512];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	char where[2600];
+	where_of(ctx, node, where, sizeof(where));
+	fg_diag_add(ctx->diags, level, "unpack", where, "%s: %s", ctx->format->name, msg);
+	fg_node *target = node ? node : ctx->file;
+	pthread_mutex_lock(&ctx->tree->lock);
+	if (!target->note)
+		target->note = fg_arena_strdup(&ctx->tree->arena, msg);
+	pthread_mutex_unlock(&ctx->tree->lock);
+	target->flags |= FG_NODE_TRUNCATED;
+}
+
+void fg_unpack_truncated(fg_unpack_ctx *ctx, fg_node *node, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(ctx, node, FG_DIAG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void fg_unpack_fail(fg_unpack_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vnote(ctx, NULL, FG_DIAG_ERROR, fmt, ap);
+	va_end(ap);
+}
+
+fg_node *fg_unpack_add(fg_unpack_ctx *ctx, fg_node *root, const char *path, fg_node_type type)
+{
+	if (!fg_budget_take_file(ctx->budget)) {
+		if (!(root->flags & FG_NODE_TRUNCATED))
+			fg_unpack_truncated(ctx, root, "file-count limit (%llu) reached",
+					    (unsigned long long)ctx->budget->limits.max_files);
+		return NULL;
+	}
+	for (const char *p = path; *p; ) {
+		const char *end = strchr(p, '/');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			fg_unpack_truncated(ctx, root, "refused path with '..': %.200s", path);
+			return NULL;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	fg_node *n = fg_tree_mkpath(ctx->tree, root, path, type);
+	if (!n) {
+		fg_unpack_truncated(ctx, root, "cannot place entry %.200s", path);
+		return NULL;
+	}
+	return n;
+}
+
+uint8_t *fg_unpack_alloc(fg_unpack_ctx *ctx, size_t n)
+{
+	if (n > ctx->budget->limits.max_file_size || !fg_budget_take_bytes(ctx->budget, n))
+		return NULL;
+	uint8_t *p = malloc(n ? n : 1);
+	if (!p || !fg_tree_own(ctx->tree, p)) {
+		fg_budget_give_back_bytes(ctx->budget, n);
+		return NULL;
+	}
+	return p;
+}
+
+bool fg_unpack_keep(fg_unpack_ctx *ctx, void *buf, size_t used, size_t reserved)
+{
+	if (reserved > used)
+		fg_budget_give_back_bytes(ctx->budget, reserved - used);
+	return fg_tree_own(ctx->tree, buf);
+}
+
+/* ---- loading the input ---------------------------------------------- */
+
+static int errf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int errf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void set_meta(fg_node *n, const struct stat *st)
+{
+	n->mode = st->st_mode & 07777;
+	n->uid = st->st_uid;
+	n->gid = st->st_gid;
+	n->mtime = st->st_mtim.tv_sec;
+	n->size = (uint64_t)st->st_size;
+}
+
+static fg_node_type type_of(mode_t m)
+{
+	if (S_ISDIR(m)) return FG_NODE_DIR;
+	if (S_ISLNK(m)) return FG_NODE_SYMLINK;
+	if (S_ISCHR(m)) return FG_NODE_CHR;
+	if (S_ISBLK(m)) return FG_NODE_BLK;
+	if (S_ISFIFO(m)) return FG_NODE_FIFO;
+	if (S_ISSOCK(m)) return FG_NODE_SOCK;
+	return FG_NODE_FILE;
+}
+
+/* Maps FD's content into the tree. Empty files get no mapping. */
+static int map_fd(fg_tree *t, fg_node *n, int fd, size_t size)
+{
+	if (size == 0)
+		return 0;
+	void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	madvise(p, size, MADV_WILLNEED);
+	if (!fg_tree_own_map(t, p, size))
+		return -1;
+	n->data = p;
+	n->data_len = size;
+	return 0;
+}
+
+typedef struct hardlink_seen {
+	dev_t dev;
+	ino_t ino;
+	fg_node *node;
+} hardlink_seen;
+
+typedef FG_VEC(hardlink_seen) hardlink_vec;
+
+#define DIR_LOAD_MAX_DEPTH 256
+
+/* Loads directory DFD into DIR. Uses *at() calls relative to open
+ * directory descriptors so a symlink swapped in mid-walk cannot redirect
+ * the walk outside the input (O_NOFOLLOW on every open). */
+static void load_dir(fg_tree *t, fg_node *dir, int dfd, unsigned depth, hardlink_vec *links)
+{
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue;
+		fg_node *n = fg_node_new(t, e->d_name, strlen(e->d_name), type_of(st.st_mode));
+		if (!n || !fg_node_add_child(t, dir, n))
+			continue;
+		set_meta(n, &st);
+		switch (n->type) {
+		case FG_NODE_SYMLINK: {
+			char target[4096];
+			ssize_t k = readlinkat(dirfd(d), e->d_name, target, sizeof(target) - 1);
+			if (k >= 0) {
+				pthread_mutex_lock(&t->lock);
+				n->link_target = fg_arena_strndup(&t->arena, target, (size_t)k);
+				pthread_mutex_unlock(&t->lock);
+			}
+			break;
+		}
+		case FG_NODE_CHR:
+		case FG_NODE_BLK:
+			n->dev_major = major(st.st_rdev);
+			n->dev_minor = minor(st.st_rdev);
+			n->size = 0;
+			break;
+		case FG_NODE_DIR:
+			if (depth < DIR_LOAD_MAX_DEPTH) {
+				int cfd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				if (cfd >= 0)
+					load_dir(t, n, cfd, depth + 1, links);
+			}
+			n->size = 0;
+			break;
+		case FG_NODE_FILE: {
+			if (st.st_nlink > 1) {
+				for (size_t i = 0; i < links->n; i++) {
+					if (links->v[i].dev == st.st_dev && links->v[i].ino == st.st_ino) {
+						n->data = links->v[i].node->data;
+						n->data_len = links->v[i].node->data_len;
+						goto next;
+					}
+				}
+				hardlink_seen hs = { st.st_dev, st.st_ino, n };
+				FG_VEC_PUSH(links, hs);
+			}
+			int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+			if (fd >= 0) {
+				if (map_fd(t, n, fd, (size_t)st.st_size) != 0) {
+					n->flags |= FG_NODE_TRUNCATED;
+					n->note = "cannot map file content";
+				}
+				close(fd);
+			} else {
+				n->flags |= FG_NODE_TRUNCATED;
+				n->note = "cannot open file";
+			}
+			break;
+		}
+		default:
+			n->size = 0;
+			break;
+		}
+next:;
+	}
+	closedir(d);
+}
+
+static const char *base_name(const char *path)
+{
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	const char *s = path + len;
+	while (s > path && s[-1] != '/')
+		s--;
+	return s;
+}
+
+int fg_unpack_load(fg_tree *tree, const char *input, char *errbuf, size_t errlen)
+{
+	int fd = open(input, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errf(errbuf, errlen, "%s: cannot open: %s", input, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return errf(errbuf, errlen, "%s: cannot stat: %s", input, strerror(e));
+	}
+	const char *bn = base_name(input);
+	size_t bl = strcspn(bn, "/");
+	if (S_ISDIR(st.st_mode)) {
+		fg_node *root = fg_node_new(tree, bn, bl, FG_NODE_DIR);
+		if (!root) {
+			close(fd);
+			return errf(errbuf, errlen, "%s: out of memory", input);
+		}
+		set_meta(root, &st);
+		root->size = 0;
+		root->flags = FG_NODE_FSROOT | FG_NODE_FILESYSTEM;
+		root->format = "dir";
+		tree->root = root;
+		hardlink_vec links = {0};
+		load_dir(tree, root, fd, 0, &links);
+		FG_VEC_FREE(&links);
+		if (root->nchildren == 0)
+			return errf(errbuf, errlen, "%s: directory is empty", input);
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return errf(errbuf, errlen, "%s: not a regular file or directory", input);
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		return errf(errbuf, errlen, "%s: file is empty", input);
+	}
+	fg_node *root = fg_node_new(tree, bn, bl, FG_NODE_FILE);
+	if (!root) {
+		close(fd);
+		return errf(errbuf, errlen, "%s: out of memory", input);
+	}
+	set_meta(root, &st);
+	root->flags = FG_NODE_FSROOT;
+	tree->root = root;
+	int rc = map_fd(tree, root, fd, (size_t)st.st_size);
+	int e = errno;
+	close(fd);
+	if (rc != 0)
+		return errf(errbuf, errlen, "%s: cannot map: %s", input, strerror(e));
+	return 0;
+}
+
+/* ---- the recursive unpack ------------------------------------------- */
+
+typedef struct work_queue {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	FG_VEC(fg_node *) items;
+	unsigned busy;           /* workers holding an item */
+	fg_tree *tree;
+	fg_budget *budget;
+	fg_diag_list *diags;
+	fg_unpack_stats stats;
+} work_queue;
+
+static const fg_format *identify(const fg_node *file)
+{
+	const fg_format *best = NULL;
+	int best_conf = 0;
+	for (size_t i = 0; i < fg_format_count(); i++) {
+		const fg_format *f = fg_format_at(i);
+		int c = f->probe(file->data, file->data_len);
+		if (c > best_conf) {
+			best = f;
+			best_conf = c;
+		}
+	}
+	return best;
+}
+
+static bool collect_files(fg_node *n, void *ud)
+{
+	FG_VEC(fg_node *) *out = ud;
+	if (n->type == FG_NODE_FILE && n->data_len > 0 && !n->unpacked)
+		FG_VEC_PUSH(out, n);
+	return true;
+}
+
+static int run_handler(fg_unpack_ctx *ctx)
+{
+	fg_node *file = ctx->file;
+	ctx->root = fg_tree_attach_root(ctx->tree, file, ctx->format->name, 0, file->data_len,
+					ctx->format->kind != FG_FMT_COMPRESSION);
+	if (!ctx->root)
+		return -1;
+	return ctx->format->unpack(ctx, ctx->root, file->data, file->data_len);
+}
+
+/* Unpacks one file; returns the new extraction root or NULL. */
+static fg_node *unpack_one(work_queue *q, fg_node *file)
+{
+	const fg_format *fmt = identify(file);
+	if (!fmt)
+		return NULL;
+	fg_unpack_ctx ctx = { q->tree, q->budget, q->diags, file, NULL, fmt };
+	if (file->depth >= q->budget->limits.max_depth) {
+		fg_unpack_truncated(&ctx, file, "depth limit (%u) reached: %s not unpacked",
+				    q->budget->limits.max_depth, fmt->name);
+		return NULL;
+	}
+	int rc = run_handler(&ctx);
+	fg_node *root = file->unpacked;
+	if (rc < 0 && root && root->nchildren == 0) {
+		file->unpacked = NULL; /* nothing usable: the file stays a plain file */
+		pthread_mutex_lock(&q->lock);
+		q->stats.failed++;
+		pthread_mutex_unlock(&q->lock);
+		return NULL;
+	}
+	pthread_mutex_lock(&q->lock);
+	q->stats.containers++;
+	pthread_mutex_unlock(&q->lock);
+	return root;
+}
+
+static void *worker(void *arg)
+{
+	work_queue *q = arg;
+	pthread_mutex_lock(&q->lock);
+	for (;;) {
+		while (q->items.n == 0 && q->busy > 0)
+			pthread_cond_wait(&q->cond, &q->lock);
+		if (q->items.n == 0)
+			break;
+		fg_node *file = q->items.v[--q->items.n];
+		q->busy++;
+		pthread_mutex_unlock(&q->lock);
+
+		fg_node *root = unpack_one(q, file);
+		FG_VEC(fg_node *) found = {0};
+		if (root)
+			fg_tree_walk(root, collect_files, &found);
+
+		pthread_mutex_lock(&q->lock);
+		for (size_t i = 0; i < found.n; i++)
+			FG_VEC_PUSH(&q->items, found.v[i]);
+		q->busy--;
+		pthread_cond_broadcast(&q->cond);
+		FG_VEC_FREE(&found);
+	}
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
+	return NULL;
+}
+
+void fg_unpack_all(fg_tree *tree, fg_budget *budget, fg_diag_list *diags, unsigned jobs,
+		   fg_unpack_stats *stats)
+{
+	work_queue q = { .tree = tree, .budget = budget, .diags = diags };
+	pthread_mutex_init(&q.lock, NULL);
+	pthread_cond_init(&q.cond, NULL);
+	fg_tree_walk(tree->root, collect_files, &q.items);
+	/* the queue pops from the end: reverse so work starts in name order */
+	for (size_t i = 0; i < q.items.n / 2; i++) {
+		fg_node *tmp = q.items.v[i];
+		q.items.v[i] = q.items.v[q.items.n - 1 - i];
+		q.items.v[q.items.n - 1 - i] = tmp;
+	}
+	if (jobs < 1)
+		jobs = 1;
+	if (jobs > 64)
+		jobs = 64;
+	pthread_t th[64];
+	unsigned started = 0;
+	for (unsigned i = 1; i < jobs; i++)
+		if (pthread_create(&th[started], NULL, worker, &q) == 0)
+			started++;
+	worker(&q);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	if (stats)
+		*stats = q.stats;
+	FG_VEC_FREE(&q.items);
+	pthread_cond_destroy(&q.cond);
+	pthread_mutex_destroy(&q.lock);
+}
+
+int fg_unpack_buffer_for_test(fg_tree *tree, fg_budget *budget, fg_diag_list *diags,
+			      const fg_format *fmt, const char *name,
+			      const uint8_t *data, size_t len, fg_node **root_out)
+{
+	fg_node *file = fg_node_new(tree, name, strlen(name), FG_NODE_FILE);
+	if (!file)
+		return -1;
+	file->flags = FG_NODE_FSROOT;
+	file->data = data;
+	file->data_len = len;
+	file->size = len;
+	tree->root = file;
+	fg_unpack_ctx ctx = { tree, budget, diags, file, NULL, fmt };
+	int rc = run_handler(&ctx);
+	if (root_out)
+		*root_out = file->unpacked;
+	return rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * format.h - the shape of a format handler.
+ *
+ * Each format lives in one file that defines one descriptor; the registry
+ * (unpack/registry.c) lists them. A handler:
+ *   - probe: is this content (from its first byte) in my format? Cheap and
+ *     structural; returns a confidence 0..100, 0 meaning no.
+ *   - unpack: fills ROOT (an empty extraction root already attached to the
+ *     container file) with what the content holds. It charges the budget
+ *     for every node and byte it creates, never touches the real
+ *     filesystem, and never recurses into children: the engine does that.
+ *
+ * Returns 0 on success; a negative value when nothing usable came out.
+ * Partial results are kept either way: on trouble a handler calls
+ * fg_unpack_fail()/fg_unpack_truncated() with the reason and returns
+ * what it managed.
+ */
+#ifndef FG_FORMAT_H
+#define FG_FORMAT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/diag.h"
+#include "core/limits.h"
+#include "core/tree.h"
+
+typedef enum fg_format_kind {
+	FG_FMT_COMPRESSION, /* one stream in, one file out */
+	FG_FMT_FILESYSTEM,  /* a file tree with metadata */
+	FG_FMT_ARCHIVE,     /* a file tree from an archive format */
+} fg_format_kind;
+
+typedef struct fg_unpack_ctx fg_unpack_ctx;
+
+typedef struct fg_format {
+	const char *name;
+	fg_format_kind kind;
+	int (*probe)(const uint8_t *data, size_t len);
+	int (*unpack)(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, size_t len);
+} fg_format;
+
+/* ---- services the engine gives handlers ---- */
+
+fg_tree *fg_unpack_tree(fg_unpack_ctx *ctx);
+fg_budget *fg_unpack_budget(fg_unpack_ctx *ctx);
+
+/* Name of the container file being unpacked (for naming a stream's output). */
+const char *fg_unpack_container_name(fg_unpack_ctx *ctx);
+
+/* Creates a node at PATH below ROOT (parents created as directories),
+ * charging one file against the budget. NULL when the path is unsafe
+ * (absolute parts are made relative, ".." is refused), the budget is
+ * spent, or memory ran out; the reason is recorded. */
+fg_node *fg_unpack_add(fg_unpack_ctx *ctx, fg_node *root, const char *path, fg_node_type type);
+
+/* Allocates an output buffer of N bytes charged against the byte budget;
+ * the tree owns it. NULL when over budget. */
+uint8_t *fg_unpack_alloc(fg_unpack_ctx *ctx, size_t n);
+
+/* Hands a malloc'd buffer of USED bytes (reserved earlier with
+ * fg_budget_take_bytes for RESERVED bytes) to the tree. */
+bool fg_unpack_keep(fg_unpack_ctx *ctx, void *buf, size_t used, size_t reserved);
+
+/* Records why NODE (or the container when NULL) is incomplete. */
+void fg_unpack_truncated(fg_unpack_ctx *ctx, fg_node *node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Records an error about the container being unpacked. */
+void fg_unpack_fail(fg_unpack_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Registry. */
+size_t fg_format_count(void);
+const fg_format *fg_format_at(size_t i);
+const fg_format *fg_format_find(const char *name);
+
+#endif

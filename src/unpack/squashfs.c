@@ -1,0 +1,1281 @@
+/*
+ * squashfs.c - squashfs 4.0 little-endian images, read from memory.
+ *
+ * libsquashfs does the format work: superblock, metadata blocks, the id
+ * and fragment tables, directory listings and data blocks. Around it this
+ * file puts
+ *   - a sqfs_file_t over the mapped image (no copies, no file I/O),
+ *   - a decompress-only LZO object (Debian builds libsquashfs without
+ *     LZO, and many router images use it),
+ *   - a directory walk of its own. The library's inode reader allocates
+ *     whatever a hostile inode claims (a block list for an exabyte file,
+ *     a 4 GiB symlink target, a directory index of any size), so inode
+ *     headers are parsed here and only regular files whose size passed our
+ *     limits go through sqfs_meta_reader_read_inode (the data reader
+ *     needs its block list).
+ *
+ * Hard links: every directory entry naming a regular-file inode seen
+ * before becomes a FG_NODE_FILE sharing the first entry's content (same
+ * data pointer, charged to the budget once); identity is the inode's
+ * on-disk reference, which cannot be forged the way inode numbers can.
+ *
+ * Loops: a directory whose listing was already walked is not walked
+ * again, and nesting stops at SQ_MAX_DEPTH.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lzo/lzo1x.h>
+#include <sqfs/block.h>
+#include <sqfs/compressor.h>
+#include <sqfs/data_reader.h>
+#include <sqfs/dir.h>
+#include <sqfs/error.h>
+#include <sqfs/id_table.h>
+#include <sqfs/inode.h>
+#include <sqfs/io.h>
+#include <sqfs/meta_reader.h>
+#include <sqfs/super.h>
+
+#include "core/cursor.h"
+#include "unpack/format.h"
+
+#define SQ_SUPER_SIZE 96
+#define SQ_MAX_DEPTH 256          /* directory nesting we follow */
+#define SQ_NAME_MAX 256           /* longest entry name the kernel accepts */
+#define SQ_LINK_MAX 4096          /* longest symlink target we keep */
+#define SQ_MAX_REJECTS 10000      /* bad entries tolerated before giving up */
+#define SQ_NO_TABLE UINT64_MAX    /* superblock value of an absent table */
+#define SQ_UNKNOWN_ID UINT32_MAX  /* owner whose id-table index is bad */
+#define SQ_BATCH_BYTES (1u << 20) /* content one reader takes at a time */
+#define SQ_PARALLEL_MIN (8u << 20) /* less content than this: one thread */
+#define SQ_MAX_THREADS 8
+
+static const char *const comp_names[] = {
+	[SQFS_COMP_GZIP] = "gzip", [SQFS_COMP_LZMA] = "lzma", [SQFS_COMP_LZO] = "lzo",
+	[SQFS_COMP_XZ] = "xz",     [SQFS_COMP_LZ4] = "lz4",   [SQFS_COMP_ZSTD] = "zstd",
+};
+
+static const char *sq_strerror(int err)
+{
+	switch (err) {
+	case SQFS_ERROR_ALLOC: return "out of memory";
+	case SQFS_ERROR_IO: return "I/O error";
+	case SQFS_ERROR_COMPRESSOR: return "decompression failed";
+	case SQFS_ERROR_INTERNAL: return "internal error";
+	case SQFS_ERROR_CORRUPTED: return "corrupt structure";
+	case SQFS_ERROR_UNSUPPORTED: return "unsupported feature";
+	case SQFS_ERROR_OVERFLOW: return "size out of range";
+	case SQFS_ERROR_OUT_OF_BOUNDS: return "reference outside the image";
+	case SFQS_ERROR_SUPER_MAGIC: return "bad magic";
+	case SFQS_ERROR_SUPER_VERSION: return "unsupported version";
+	case SQFS_ERROR_SUPER_BLOCK_SIZE: return "bad block size";
+	case SQFS_ERROR_NOT_DIR: return "not a directory";
+	case SQFS_ERROR_NO_ENTRY: return "no such entry";
+	case SQFS_ERROR_LINK_LOOP: return "link loop";
+	case SQFS_ERROR_NOT_FILE: return "not a regular file";
+	case SQFS_ERROR_ARG_INVALID: return "invalid argument";
+	case SQFS_ERROR_SEQUENCE: return "call out of sequence";
+	}
+	return "unknown error";
+}
+
+static uint16_t load_u16le(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+/* ---- probe ----------------------------------------------------------- */
+
+static int sq_probe(const uint8_t *data, size_t len)
+{
+	if (len < SQ_SUPER_SIZE || memcmp(data, "hsqs", 4) != 0)
+		return 0;
+	uint32_t block_size = fg_load_u32le(data + 12);
+	uint16_t block_log = load_u16le(data + 22);
+	if (load_u16le(data + 28) != 4 || load_u16le(data + 30) != 0)
+		return 0;
+	if (block_size < SQFS_MIN_BLOCK_SIZE || block_size > SQFS_MAX_BLOCK_SIZE ||
+	    (block_size & (block_size - 1)) != 0)
+		return 0;
+	if (block_log < 12 || block_log > 20 || (1u << block_log) != block_size)
+		return 0;
+	return 90;
+}
+
+/* ---- the image as a sqfs_file_t -------------------------------------- */
+
+typedef struct mem_file {
+	sqfs_file_t base;
+	const uint8_t *data;
+	size_t len;
+} mem_file;
+
+static sqfs_file_t *mem_file_new(const uint8_t *data, size_t len);
+
+static int mem_read_at(sqfs_file_t *file, sqfs_u64 offset, void *buffer, size_t size)
+{
+	const mem_file *m = (const mem_file *)file;
+	if (offset > m->len || size > m->len - offset)
+		return SQFS_ERROR_OUT_OF_BOUNDS;
+	if (size)
+		memcpy(buffer, m->data + offset, size);
+	return 0;
+}
+
+/* The image is read-only: every change is refused. */
+static int mem_write_at(sqfs_file_t *file, sqfs_u64 offset, const void *buffer, size_t size)
+{
+	return SQFS_ERROR_UNSUPPORTED;
+}
+
+static int mem_truncate(sqfs_file_t *file, sqfs_u64 size)
+{
+	return SQFS_ERROR_UNSUPPORTED;
+}
+
+static sqfs_u64 mem_get_size(const sqfs_file_t *file)
+{
+	return ((const mem_file *)file)->len;
+}
+
+static void mem_destroy(sqfs_object_t *obj)
+{
+	free(obj);
+}
+
+static sqfs_object_t *mem_copy(const sqfs_object_t *obj)
+{
+	const mem_file *m = (const mem_file *)obj;
+	return (sqfs_object_t *)mem_file_new(m->data, m->len);
+}
+
+static sqfs_file_t *mem_file_new(const uint8_t *data, size_t len)
+{
+	mem_file *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->base.base.destroy = mem_destroy;
+	m->base.base.copy = mem_copy;
+	m->base.read_at = mem_read_at;
+	m->base.write_at = mem_write_at;
+	m->base.get_size = mem_get_size;
+	m->base.truncate = mem_truncate;
+	m->data = data;
+	m->len = len;
+	return &m->base;
+}
+
+/* ---- LZO, decompression only ----------------------------------------- */
+
+typedef struct lzo_reader {
+	sqfs_compressor_t base;
+	size_t block_size;
+} lzo_reader;
+
+static pthread_once_t lzo_once = PTHREAD_ONCE_INIT;
+static bool lzo_ready;
+
+static void lzo_setup(void)
+{
+	lzo_ready = lzo_init() == LZO_E_OK;
+}
+
+static sqfs_compressor_t *lzo_reader_new(size_t block_size);
+
+static void lzo_get_configuration(const sqfs_compressor_t *cmp, sqfs_compressor_config_t *cfg)
+{
+	const lzo_reader *lz = (const lzo_reader *)cmp;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->id = SQFS_COMP_LZO;
+	cfg->flags = SQFS_COMP_FLAG_UNCOMPRESS;
+	cfg->block_size = (sqfs_u32)lz->block_size;
+	cfg->level = SQFS_LZO_DEFAULT_LEVEL;
+	cfg->opt.lzo.algorithm = SQFS_LZO_DEFAULT_ALG;
+}
+
+static int lzo_write_options(sqfs_compressor_t *cmp, sqfs_file_t *file)
+{
+	return SQFS_ERROR_UNSUPPORTED;
+}
+
+/* The options only name the LZO1X variant the writer used; every variant
+ * decompresses with the same routine, so there is nothing to read. */
+static int lzo_read_options(sqfs_compressor_t *cmp, sqfs_file_t *file)
+{
+	return 0;
+}
+
+static sqfs_s32 lzo_do_block(sqfs_compressor_t *cmp, const sqfs_u8 *in, sqfs_u32 size,
+			     sqfs_u8 *out, sqfs_u32 outsize)
+{
+	lzo_uint n = outsize < INT32_MAX ? outsize : INT32_MAX;
+	int ret = lzo1x_decompress_safe((const lzo_bytep)in, size, out, &n, NULL);
+	if (ret == LZO_E_OUTPUT_OVERRUN)
+		return SQFS_ERROR_OVERFLOW;
+	if (ret != LZO_E_OK || n == 0)
+		return SQFS_ERROR_COMPRESSOR;
+	return (sqfs_s32)n;
+}
+
+static void lzo_destroy(sqfs_object_t *obj)
+{
+	free(obj);
+}
+
+static sqfs_object_t *lzo_copy(const sqfs_object_t *obj)
+{
+	return (sqfs_object_t *)lzo_reader_new(((const lzo_reader *)obj)->block_size);
+}
+
+static sqfs_compressor_t *lzo_reader_new(size_t block_size)
+{
+	pthread_once(&lzo_once, lzo_setup);
+	if (!lzo_ready)
+		return NULL;
+	lzo_reader *lz = calloc(1, sizeof(*lz));
+	if (!lz)
+		return NULL;
+	lz->base.base.destroy = lzo_destroy;
+	lz->base.base.copy = lzo_copy;
+	lz->base.get_configuration = lzo_get_configuration;
+	lz->base.write_options = lzo_write_options;
+	lz->base.read_options = lzo_read_options;
+	lz->base.do_block = lzo_do_block;
+	lz->block_size = block_size;
+	return &lz->base;
+}
+
+/* ---- a small u64 -> pointer hash map --------------------------------- */
+
+/* Open addressing; an empty slot has a NULL value, so values never are. */
+typedef struct u64_map {
+	uint64_t *keys;
+	void **vals;
+	size_t cap, n;
+} u64_map;
+
+static size_t map_slot(uint64_t k, size_t cap)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (size_t)k & (cap - 1);
+}
+
+static void *map_get(const u64_map *m, uint64_t k)
+{
+	if (!m->cap)
+		return NULL;
+	for (size_t i = map_slot(k, m->cap); m->vals[i]; i = (i + 1) & (m->cap - 1))
+		if (m->keys[i] == k)
+			return m->vals[i];
+	return NULL;
+}
+
+static void map_insert(u64_map *m, uint64_t k, void *v)
+{
+	size_t i = map_slot(k, m->cap);
+	while (m->vals[i] && m->keys[i] != k)
+		i = (i + 1) & (m->cap - 1);
+	if (!m->vals[i])
+		m->n++;
+	m->keys[i] = k;
+	m->vals[i] = v;
+}
+
+static bool map_put(u64_map *m, uint64_t k, void *v)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		u64_map bigger = { 0 };
+		bigger.cap = m->cap ? m->cap * 2 : 64;
+		bigger.keys = malloc(bigger.cap * sizeof(*bigger.keys));
+		bigger.vals = calloc(bigger.cap, sizeof(*bigger.vals));
+		if (!bigger.keys || !bigger.vals) {
+			free(bigger.keys);
+			free(bigger.vals);
+			return false;
+		}
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->vals[i])
+				map_insert(&bigger, m->keys[i], m->vals[i]);
+		free(m->keys);
+		free(m->vals);
+		*m = bigger;
+	}
+	map_insert(m, k, v);
+	return true;
+}
+
+static void map_free(u64_map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- the walk's state ------------------------------------------------ */
+
+typedef struct sq_frame {
+	sqfs_readdir_state_t rd;
+	fg_node *node;        /* the directory being listed */
+	size_t path_len;      /* its path's length in sq->path */
+} sq_frame;
+
+/* One data-reader call: LEN bytes of a file's content from OFF. */
+typedef struct sq_job {
+	fg_node *node;
+	const sqfs_inode_generic_t *gi;
+	uint8_t *buf;            /* the whole file's buffer */
+	uint64_t off, len;
+	uint64_t key;            /* where on disk it reads: jobs run sorted */
+	uint64_t got;            /* good bytes from OFF */
+	int err;
+} sq_job;
+
+typedef struct sq_order {
+	uint64_t key;
+	size_t job;
+} sq_order;
+
+/* Content queued for reading, found again by its location. */
+typedef struct sq_content {
+	fg_node *node;
+	const sqfs_inode_generic_t *gi;
+} sq_content;
+
+/* A later name of a regular file, and the node holding its content. */
+typedef struct sq_link {
+	fg_node *node;
+	const fg_node *first;
+} sq_link;
+
+typedef struct sq_image {
+	fg_unpack_ctx *ctx;
+	fg_node *root;
+	fg_budget *budget;
+	sqfs_super_t super;
+
+	sqfs_file_t *file;
+	sqfs_compressor_t *cmp;
+	sqfs_id_table_t *ids;          /* NULL when the table is unreadable */
+	sqfs_meta_reader_t *inodes;
+	sqfs_meta_reader_t *dirs;
+	sqfs_data_reader_t *blocks;
+
+	bool frags_ok;                 /* fragment table loaded */
+
+	FG_VEC(sq_job) jobs;           /* content to read, in walk order */
+	FG_VEC(sq_order) order;        /* the jobs in disk order */
+	FG_VEC(size_t) batches;        /* first entry of each batch in order */
+	_Atomic size_t next_batch;
+	FG_VEC(sq_content) contents;
+	u64_map content_index;         /* location hash -> contents index + 1 */
+	FG_VEC(sqfs_inode_generic_t *) block_lists;
+	FG_VEC(sq_link) links;
+
+	u64_map files;                 /* inode ref -> first node of a regular file */
+	u64_map listings;              /* directory listings already walked */
+	FG_VEC(sq_frame) stack;
+	char *path;                    /* path of the entry being added */
+	size_t path_cap;
+	char link[SQ_LINK_MAX + 1];
+
+	uint64_t chunk;                /* most bytes per data-reader call */
+	uint64_t expand_cap;           /* bytes this image may expand to */
+	uint64_t expanded;
+	uint64_t bad_owners;
+	uint64_t rejects;
+	bool stop;
+} sq_image;
+
+/* An inode header, parsed here rather than by libsquashfs (see top). */
+typedef struct sq_inode {
+	uint16_t type;
+	uint32_t mode, uid, gid;
+	int64_t mtime;
+	uint64_t size;          /* files: content; symlinks: target length */
+	uint32_t devno;
+	sqfs_u64 dir_block;     /* directories: listing location and size */
+	size_t dir_offset, dir_size;
+} sq_inode;
+
+/* ---- inode headers ---------------------------------------------------- */
+
+/* Bytes that follow the common 16-byte header, up to the variable part. */
+static size_t inode_fixed_size(uint16_t type)
+{
+	switch (type) {
+	case SQFS_INODE_DIR: return 16;
+	case SQFS_INODE_FILE: return 16;
+	case SQFS_INODE_SLINK: return 8;
+	case SQFS_INODE_BDEV: case SQFS_INODE_CDEV: return 8;
+	case SQFS_INODE_FIFO: case SQFS_INODE_SOCKET: return 4;
+	case SQFS_INODE_EXT_DIR: return 24;
+	case SQFS_INODE_EXT_FILE: return 40;
+	case SQFS_INODE_EXT_SLINK: return 8;
+	case SQFS_INODE_EXT_BDEV: case SQFS_INODE_EXT_CDEV: return 12;
+	case SQFS_INODE_EXT_FIFO: case SQFS_INODE_EXT_SOCKET: return 8;
+	}
+	return 0;
+}
+
+static uint32_t resolve_id(sq_image *sq, uint16_t idx)
+{
+	sqfs_u32 id;
+	if (sq->ids && sqfs_id_table_index_to_id(sq->ids, idx, &id) == 0)
+		return id;
+	sq->bad_owners++;
+	return SQ_UNKNOWN_ID;
+}
+
+static void decode_type_fields(sq_inode *ino, const uint8_t *b)
+{
+	switch (ino->type) {
+	case SQFS_INODE_DIR:
+		ino->dir_block = fg_load_u32le(b);
+		ino->dir_size = load_u16le(b + 8);
+		ino->dir_offset = load_u16le(b + 10);
+		break;
+	case SQFS_INODE_EXT_DIR:
+		ino->dir_size = fg_load_u32le(b + 4);
+		ino->dir_block = fg_load_u32le(b + 8);
+		ino->dir_offset = load_u16le(b + 18);
+		break;
+	case SQFS_INODE_FILE:
+		ino->size = fg_load_u32le(b + 12);
+		break;
+	case SQFS_INODE_EXT_FILE:
+		ino->size = fg_load_u32le(b + 8) | ((uint64_t)fg_load_u32le(b + 12) << 32);
+		break;
+	case SQFS_INODE_SLINK:
+	case SQFS_INODE_EXT_SLINK:
+		ino->size = fg_load_u32le(b + 4);
+		break;
+	case SQFS_INODE_BDEV: case SQFS_INODE_CDEV:
+	case SQFS_INODE_EXT_BDEV: case SQFS_INODE_EXT_CDEV:
+		ino->devno = fg_load_u32le(b + 4);
+		break;
+	}
+}
+
+/* Reads the inode at REF. Symlink targets land in sq->link (cut at
+ * SQ_LINK_MAX). Returns 0 or an SQFS_ERROR value. */
+static int read_inode_head(sq_image *sq, sqfs_u64 ref, sq_inode *ino)
+{
+	uint8_t b[40];
+	int err = sqfs_meta_reader_seek(sq->inodes, sq->super.inode_table_start + (ref >> 16),
+					ref & 0xffff);
+	if (!err)
+		err = sqfs_meta_reader_read(sq->inodes, b, 16);
+	if (err)
+		return err;
+	memset(ino, 0, sizeof(*ino));
+	ino->type = load_u16le(b);
+	ino->mode = load_u16le(b + 2) & 07777;
+	ino->uid = resolve_id(sq, load_u16le(b + 4));
+	ino->gid = resolve_id(sq, load_u16le(b + 6));
+	ino->mtime = fg_load_u32le(b + 8);
+	size_t fixed = inode_fixed_size(ino->type);
+	if (!fixed)
+		return SQFS_ERROR_CORRUPTED;
+	err = sqfs_meta_reader_read(sq->inodes, b, fixed);
+	if (err)
+		return err;
+	decode_type_fields(ino, b);
+	if (ino->type == SQFS_INODE_SLINK || ino->type == SQFS_INODE_EXT_SLINK) {
+		size_t n = ino->size < SQ_LINK_MAX ? (size_t)ino->size : SQ_LINK_MAX;
+		err = sqfs_meta_reader_read(sq->inodes, sq->link, n);
+		sq->link[err ? 0 : n] = '\0';
+	}
+	return err;
+}
+
+/* ---- creating nodes --------------------------------------------------- */
+
+static void set_meta(fg_node *n, const sq_inode *ino)
+{
+	n->mode = ino->mode;
+	n->uid = ino->uid;
+	n->gid = ino->gid;
+	n->mtime = ino->mtime;
+}
+
+static fg_node_type node_type(uint16_t type)
+{
+	switch (type) {
+	case SQFS_INODE_DIR: case SQFS_INODE_EXT_DIR: return FG_NODE_DIR;
+	case SQFS_INODE_SLINK: case SQFS_INODE_EXT_SLINK: return FG_NODE_SYMLINK;
+	case SQFS_INODE_BDEV: case SQFS_INODE_EXT_BDEV: return FG_NODE_BLK;
+	case SQFS_INODE_CDEV: case SQFS_INODE_EXT_CDEV: return FG_NODE_CHR;
+	case SQFS_INODE_FIFO: case SQFS_INODE_EXT_FIFO: return FG_NODE_FIFO;
+	case SQFS_INODE_SOCKET: case SQFS_INODE_EXT_SOCKET: return FG_NODE_SOCK;
+	}
+	return FG_NODE_FILE;
+}
+
+/* Adds the node at sq->path. NULL when refused; a spent file budget
+ * ends the walk (the engine has recorded why). */
+static fg_node *add_node(sq_image *sq, fg_node_type type)
+{
+	fg_node *n = fg_unpack_add(sq->ctx, sq->root, sq->path, type);
+	if (!n && atomic_load(&sq->budget->files) >= sq->budget->limits.max_files)
+		sq->stop = true;
+	return n;
+}
+
+static void set_symlink(sq_image *sq, fg_node *n, const sq_inode *ino)
+{
+	fg_tree *t = fg_unpack_tree(sq->ctx);
+	size_t len = strlen(sq->link);
+	pthread_mutex_lock(&t->lock);
+	n->link_target = fg_arena_strndup(&t->arena, sq->link, len);
+	pthread_mutex_unlock(&t->lock);
+	n->size = ino->size;
+	if (!n->link_target)
+		fg_unpack_truncated(sq->ctx, n, "out of memory for the symlink target");
+	else if (ino->size > len)
+		fg_unpack_truncated(sq->ctx, n, "symlink target of %llu bytes cut to %zu",
+				    (unsigned long long)ino->size, len);
+}
+
+static void set_device(fg_node *n, uint32_t dev)
+{
+	/* the kernel's new_encode_dev(): 12-bit major, 20-bit split minor */
+	n->dev_major = (dev >> 8) & 0xfff;
+	n->dev_minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+}
+
+/* ---- file content: queued by the walk ---------------------------------- */
+
+/*
+ * The walk only queues content; it is read afterwards, by several threads
+ * when there is enough of it. A file becomes jobs of at most sq->chunk
+ * bytes (the library walks a file's block list from its start on every
+ * call, so calls are large to keep that linear). Consecutive jobs form
+ * batches of about SQ_BATCH_BYTES, so small files sharing a fragment
+ * block go to one reader and hit its cache; threads claim whole batches.
+ * Results are applied to the nodes on the calling thread, in walk order,
+ * so the tree and the reports do not depend on the threading.
+ */
+
+/* Where a file's content lives: equal locations, equal bytes. */
+static uint64_t location_hash(const sqfs_inode_generic_t *gi)
+{
+	sqfs_u64 start = 0, size = 0;
+	sqfs_u32 frag = 0, frag_off = 0;
+	sqfs_inode_get_file_block_start(gi, &start);
+	sqfs_inode_get_file_size(gi, &size);
+	sqfs_inode_get_frag_location(gi, &frag, &frag_off);
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t parts[4] = { start, size, frag, frag_off };
+	for (size_t i = 0; i < 4; i++)
+		h = (h ^ parts[i]) * 0x100000001b3ULL;
+	for (size_t i = 0; i < sqfs_inode_get_file_block_count(gi); i++)
+		h = (h ^ gi->extra[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static bool same_location(const sqfs_inode_generic_t *a, const sqfs_inode_generic_t *b)
+{
+	sqfs_u64 sa = 0, sb = 0, za = 0, zb = 0;
+	sqfs_u32 fa = 0, fb = 0, oa = 0, ob = 0;
+	sqfs_inode_get_file_block_start(a, &sa);
+	sqfs_inode_get_file_block_start(b, &sb);
+	sqfs_inode_get_file_size(a, &za);
+	sqfs_inode_get_file_size(b, &zb);
+	sqfs_inode_get_frag_location(a, &fa, &oa);
+	sqfs_inode_get_frag_location(b, &fb, &ob);
+	return sa == sb && za == zb && fa == fb && oa == ob &&
+	       a->payload_bytes_used == b->payload_bytes_used &&
+	       !memcmp(a->extra, b->extra, a->payload_bytes_used);
+}
+
+/* The node whose content is stored where GI's is, or NULL. mksquashfs
+ * stores identical files once; reading them once saves time and memory. */
+static fg_node *find_content(sq_image *sq, const sqfs_inode_generic_t *gi, uint64_t hash)
+{
+	uintptr_t idx = (uintptr_t)map_get(&sq->content_index, hash);
+	if (!idx || !same_location(sq->contents.v[idx - 1].gi, gi))
+		return NULL;
+	return sq->contents.v[idx - 1].node;
+}
+
+static void remember_content(sq_image *sq, fg_node *n, const sqfs_inode_generic_t *gi,
+			     uint64_t hash)
+{
+	sq_content c = { n, gi };
+	/* a hash collision keeps the older entry: both still read fine */
+	if (map_get(&sq->content_index, hash) || !FG_VEC_PUSH(&sq->contents, c))
+		return;
+	if (!map_put(&sq->content_index, hash, (void *)(uintptr_t)sq->contents.n))
+		sq->contents.n--;
+}
+
+/* Sort key of a job: the disk position of its first block, or, for a
+ * tail read from a fragment block, that block's index (fragment blocks
+ * are cached apart from data blocks, so the two orders need not mix). */
+static uint64_t job_key(const sqfs_inode_generic_t *gi, size_t block, sqfs_u64 pos)
+{
+	if (block < sqfs_inode_get_file_block_count(gi))
+		return pos & ~(1ULL << 63);
+	sqfs_u32 frag = 0, frag_off = 0;
+	sqfs_inode_get_frag_location(gi, &frag, &frag_off);
+	return (1ULL << 63) | ((uint64_t)frag << 24) | (frag_off & 0xffffff);
+}
+
+/* Splits the content into jobs of at most sq->chunk bytes. */
+static bool queue_jobs(sq_image *sq, fg_node *n, const sqfs_inode_generic_t *gi, uint8_t *buf)
+{
+	sq_job job = { .node = n, .gi = gi, .buf = buf };
+	size_t block = 0;
+	sqfs_u64 pos = 0;
+	sqfs_inode_get_file_block_start(gi, &pos);
+	for (job.off = 0; job.off < n->size; job.off += job.len) {
+		job.len = n->size - job.off < sq->chunk ? n->size - job.off : sq->chunk;
+		job.key = job_key(gi, block, pos);
+		if (!FG_VEC_PUSH(&sq->jobs, job))
+			return false;
+		for (uint64_t b = 0; b < job.len / sq->super.block_size &&
+		     block < sqfs_inode_get_file_block_count(gi); b++)
+			pos += SQFS_ON_DISK_BLOCK_SIZE(gi->extra[block++]);
+	}
+	return true;
+}
+
+static void queue_file(sq_image *sq, fg_node *n, sqfs_u64 ref, const sq_inode *ino)
+{
+	const fg_limits *lim = &sq->budget->limits;
+	n->size = ino->size;
+	if (ino->size == 0)
+		return;
+	/* before the library reads the block list: it allocates it unchecked */
+	if (ino->size > lim->max_file_size) {
+		fg_unpack_truncated(sq->ctx, n, "file of %llu bytes is over the per-file limit (%llu)",
+				    (unsigned long long)ino->size, (unsigned long long)lim->max_file_size);
+		return;
+	}
+	sqfs_inode_generic_t *gi = NULL;
+	int err = sqfs_meta_reader_read_inode(sq->inodes, &sq->super, ref >> 16, ref & 0xffff, &gi);
+	if (err) {
+		fg_unpack_truncated(sq->ctx, n, "block list unreadable: %s", sq_strerror(err));
+		return;
+	}
+	if (!FG_VEC_PUSH(&sq->block_lists, gi)) {
+		sqfs_free(gi);
+		fg_unpack_truncated(sq->ctx, n, "out of memory");
+		return;
+	}
+	uint64_t hash = location_hash(gi);
+	fg_node *same = find_content(sq, gi, hash);
+	if (same) {
+		sq_link l = { n, same };
+		if (!FG_VEC_PUSH(&sq->links, l))
+			fg_unpack_truncated(sq->ctx, n, "out of memory");
+		return;
+	}
+	if (sq->expand_cap && ino->size > sq->expand_cap - sq->expanded) {
+		fg_unpack_truncated(sq->ctx, n, "image expansion limit (%llu bytes, ratio %llu) reached",
+				    (unsigned long long)sq->expand_cap,
+				    (unsigned long long)lim->max_ratio);
+		return;
+	}
+	uint8_t *buf = fg_unpack_alloc(sq->ctx, (size_t)ino->size);
+	if (!buf) {
+		fg_unpack_truncated(sq->ctx, n, "content of %llu bytes not extracted: byte budget spent",
+				    (unsigned long long)ino->size);
+		return;
+	}
+	sq->expanded += ino->size;
+	remember_content(sq, n, gi, hash);
+	if (!queue_jobs(sq, n, gi, buf)) {
+		/* what was queued is read; the missing tail is reported then */
+		fg_unpack_truncated(sq->ctx, sq->root, "out of memory queueing content");
+		sq->stop = true;
+	}
+}
+
+static void add_file(sq_image *sq, sqfs_u64 ref, const sq_inode *ino)
+{
+	fg_node *n = add_node(sq, FG_NODE_FILE);
+	if (!n)
+		return;
+	set_meta(n, ino);
+	const fg_node *first = map_get(&sq->files, ref);
+	if (first) {
+		sq_link l = { n, first };
+		if (!FG_VEC_PUSH(&sq->links, l))
+			fg_unpack_truncated(sq->ctx, n, "out of memory");
+		return;
+	}
+	queue_file(sq, n, ref, ino);
+	if (!map_put(&sq->files, ref, n))
+		fg_unpack_truncated(sq->ctx, n, "out of memory tracking hard links");
+}
+
+/* ---- file content: reading --------------------------------------------- */
+
+typedef struct sq_reader {
+	sqfs_compressor_t *cmp;
+	sqfs_data_reader_t *rd;
+} sq_reader;
+
+typedef struct sq_worker {
+	sq_image *sq;
+	sq_reader r;
+	pthread_t thread;
+} sq_worker;
+
+/* A call failed inside the job: keep the whole blocks that still read,
+ * up to the first bad one. */
+static uint64_t salvage_blocks(const sq_image *sq, sq_reader *r, const sq_job *j)
+{
+	uint64_t got = 0;
+	while (got < j->len) {
+		uint64_t n = j->len - got < sq->super.block_size ? j->len - got : sq->super.block_size;
+		if (sqfs_data_reader_read(r->rd, j->gi, j->off + got, j->buf + j->off + got,
+					  (sqfs_u32)n) != (sqfs_s32)n)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+static void run_job(const sq_image *sq, sq_reader *r, sq_job *j)
+{
+	sqfs_s32 got = sqfs_data_reader_read(r->rd, j->gi, j->off, j->buf + j->off, (sqfs_u32)j->len);
+	if (got == (sqfs_s32)j->len) {
+		j->got = j->len;
+		return;
+	}
+	j->err = got < 0 ? got : SQFS_ERROR_CORRUPTED;
+	j->got = salvage_blocks(sq, r, j);
+}
+
+static void drain_batches(sq_image *sq, sq_reader *r)
+{
+	for (;;) {
+		size_t b = atomic_fetch_add(&sq->next_batch, 1);
+		if (b >= sq->batches.n)
+			return;
+		size_t end = b + 1 < sq->batches.n ? sq->batches.v[b + 1] : sq->order.n;
+		for (size_t i = sq->batches.v[b]; i < end; i++)
+			run_job(sq, r, &sq->jobs.v[sq->order.v[i].job]);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	sq_worker *w = arg;
+	drain_batches(w->sq, &w->r);
+	return NULL;
+}
+
+static int new_compressor(const sqfs_super_t *s, sqfs_compressor_t **out);
+
+/* A reader of its own for a worker thread: compressors keep stream state
+ * and data readers cache blocks, so neither can be shared. */
+static bool open_reader(const sq_image *sq, sq_reader *r)
+{
+	if (new_compressor(&sq->super, &r->cmp) != 0)
+		return false;
+	r->rd = sqfs_data_reader_create(sq->file, sq->super.block_size, r->cmp, 0);
+	if (r->rd && (!sq->frags_ok || !sqfs_data_reader_load_fragment_table(r->rd, &sq->super)))
+		return true;
+	sqfs_destroy(r->rd);
+	sqfs_destroy(r->cmp);
+	return false;
+}
+
+static unsigned thread_count(const sq_image *sq)
+{
+	if (sq->expanded < SQ_PARALLEL_MIN || sq->batches.n < 2)
+		return 1;
+	cpu_set_t set;
+	long cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
+								 : sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus > SQ_MAX_THREADS)
+		cpus = SQ_MAX_THREADS;
+	if ((size_t)cpus > sq->batches.n)
+		cpus = (long)sq->batches.n;
+	return cpus > 1 ? (unsigned)cpus : 1;
+}
+
+static int order_cmp(const void *a, const void *b)
+{
+	const sq_order *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->job < y->job ? -1 : x->job > y->job;
+}
+
+/* Orders the jobs by disk position and cuts the order into batches. */
+static bool plan_reads(sq_image *sq)
+{
+	if (!FG_VEC_RESERVE(&sq->order, sq->jobs.n))
+		return false;
+	for (size_t i = 0; i < sq->jobs.n; i++)
+		sq->order.v[i] = (sq_order){ sq->jobs.v[i].key, i };
+	sq->order.n = sq->jobs.n;
+	qsort(sq->order.v, sq->order.n, sizeof(*sq->order.v), order_cmp);
+	uint64_t fill = SQ_BATCH_BYTES;
+	for (size_t i = 0; i < sq->order.n; i++) {
+		if (fill >= SQ_BATCH_BYTES) {
+			if (!FG_VEC_PUSH(&sq->batches, i))
+				return false;
+			fill = 0;
+		}
+		/* a file costs something even when tiny */
+		fill += sq->jobs.v[sq->order.v[i].job].len + 4096;
+	}
+	return true;
+}
+
+/* Runs every job: this thread with the image's reader, helpers with
+ * their own. A helper that cannot start leaves its share to the rest. */
+static void read_queued(sq_image *sq)
+{
+	if (!plan_reads(sq)) {
+		fg_unpack_truncated(sq->ctx, sq->root, "out of memory planning reads");
+		return;
+	}
+	unsigned extra = thread_count(sq) - 1;
+	sq_worker *w = extra ? calloc(extra, sizeof(*w)) : NULL;
+	unsigned started = 0;
+	for (unsigned i = 0; w && i < extra; i++) {
+		w[started].sq = sq;
+		if (!open_reader(sq, &w[started].r))
+			break;
+		if (pthread_create(&w[started].thread, NULL, worker_main, &w[started]) != 0) {
+			sqfs_destroy(w[started].r.rd);
+			sqfs_destroy(w[started].r.cmp);
+			break;
+		}
+		started++;
+	}
+	sq_reader mine = { sq->cmp, sq->blocks };
+	drain_batches(sq, &mine);
+	for (unsigned i = 0; i < started; i++) {
+		pthread_join(w[i].thread, NULL);
+		sqfs_destroy(w[i].r.rd);
+		sqfs_destroy(w[i].r.cmp);
+	}
+	free(w);
+}
+
+/* The jobs of one file, from FIRST: its good prefix, and why it ends. */
+static size_t file_result(const sq_image *sq, size_t first, uint64_t *good, int *err)
+{
+	const fg_node *n = sq->jobs.v[first].node;
+	bool broken = false;
+	*good = 0;
+	*err = SQFS_ERROR_ALLOC; /* jobs missing: queueing ran out of memory */
+	size_t i;
+	for (i = first; i < sq->jobs.n && sq->jobs.v[i].node == n; i++) {
+		const sq_job *j = &sq->jobs.v[i];
+		if (broken)
+			continue;
+		*good += j->got;
+		if (j->got < j->len) {
+			broken = true;
+			*err = j->err ? j->err : SQFS_ERROR_ALLOC; /* never run */
+		}
+	}
+	return i;
+}
+
+static void share_file(sq_image *sq, fg_node *n, const fg_node *first)
+{
+	n->size = first->size;
+	n->data = first->data;
+	n->data_len = first->data_len;
+	if (first->flags & FG_NODE_TRUNCATED)
+		fg_unpack_truncated(sq->ctx, n, "%s", first->note ? first->note : "content incomplete");
+}
+
+static void apply_results(sq_image *sq)
+{
+	for (size_t i = 0; i < sq->jobs.n;) {
+		fg_node *n = sq->jobs.v[i].node;
+		uint64_t good;
+		int err;
+		n->data = sq->jobs.v[i].buf;
+		i = file_result(sq, i, &good, &err);
+		n->data_len = (size_t)good;
+		if (good < n->size)
+			fg_unpack_truncated(sq->ctx, n, "content unreadable after %llu of %llu bytes: %s",
+					    (unsigned long long)good, (unsigned long long)n->size,
+					    sq_strerror(err));
+	}
+	for (size_t i = 0; i < sq->links.n; i++)
+		share_file(sq, sq->links.v[i].node, sq->links.v[i].first);
+}
+
+/* ---- directories ------------------------------------------------------- */
+
+static bool push_dir(sq_image *sq, fg_node *n, const sq_inode *ino, size_t path_len)
+{
+	sq_frame f;
+	memset(&f, 0, sizeof(f));
+	f.rd.init.block = sq->super.directory_table_start + ino->dir_block;
+	f.rd.init.offset = ino->dir_offset;
+	f.rd.init.size = ino->dir_size;
+	f.rd.current = f.rd.init;
+	f.node = n;
+	f.path_len = path_len;
+	/* the on-disk size counts 3 bytes for "." and ".."; anything up to a
+	 * bare header is an empty listing, which may share its location with
+	 * the next directory's, so only real listings are tracked */
+	if (ino->dir_size <= sizeof(sqfs_dir_header_t) + 3)
+		return true;
+	uint64_t key = ((uint64_t)f.rd.init.block << 16) | (ino->dir_offset & 0xffff);
+	if (map_get(&sq->listings, key)) {
+		fg_unpack_truncated(sq->ctx, n, "directory loop: listing already walked");
+		return true;
+	}
+	if (sq->stack.n > SQ_MAX_DEPTH) {
+		fg_unpack_truncated(sq->ctx, n, "directory nesting deeper than %d not followed",
+				    SQ_MAX_DEPTH);
+		return true;
+	}
+	if (!map_put(&sq->listings, key, n) || !FG_VEC_PUSH(&sq->stack, f)) {
+		fg_unpack_truncated(sq->ctx, n, "out of memory");
+		return false;
+	}
+	return true;
+}
+
+/* Builds sq->path = <directory path>/<name>; returns its length. */
+static bool build_path(sq_image *sq, size_t base, const char *name, size_t len, size_t *out)
+{
+	size_t need = base + 1 + len + 1;
+	if (need > sq->path_cap) {
+		size_t cap = sq->path_cap ? sq->path_cap : 256;
+		while (cap < need)
+			cap *= 2;
+		char *p = realloc(sq->path, cap);
+		if (!p)
+			return false;
+		sq->path = p;
+		sq->path_cap = cap;
+	}
+	size_t at = base;
+	if (base)
+		sq->path[at++] = '/';
+	memcpy(sq->path + at, name, len);
+	sq->path[at + len] = '\0';
+	*out = at + len;
+	return true;
+}
+
+static void reject(sq_image *sq, fg_node *dir, const char *why, const char *name)
+{
+	fg_unpack_truncated(sq->ctx, dir, "skipped entry \"%.64s\": %s", name, why);
+	if (++sq->rejects >= SQ_MAX_REJECTS) {
+		fg_unpack_truncated(sq->ctx, sq->root, "too many bad directory entries; gave up");
+		sq->stop = true;
+	}
+}
+
+/* Why NAME (LEN bytes on disk) cannot be a path component, or NULL. */
+static const char *bad_name(const char *name, size_t len)
+{
+	if (strlen(name) != len)
+		return "name contains a NUL byte";
+	if (len > SQ_NAME_MAX)
+		return "name too long";
+	if (memchr(name, '/', len))
+		return "name contains '/'";
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return "name is a dot entry";
+	return NULL;
+}
+
+static void place_entry(sq_image *sq, sqfs_u64 ref, const sq_inode *ino, size_t path_len)
+{
+	fg_node_type type = node_type(ino->type);
+	if (type == FG_NODE_FILE) {
+		add_file(sq, ref, ino);
+		return;
+	}
+	fg_node *n = add_node(sq, type);
+	if (!n)
+		return;
+	set_meta(n, ino);
+	switch (type) {
+	case FG_NODE_DIR:
+		if (!push_dir(sq, n, ino, path_len))
+			sq->stop = true;
+		break;
+	case FG_NODE_SYMLINK:
+		set_symlink(sq, n, ino);
+		break;
+	case FG_NODE_CHR:
+	case FG_NODE_BLK:
+		set_device(n, ino->devno);
+		break;
+	default:
+		break;
+	}
+}
+
+static void add_entry(sq_image *sq, size_t fi, const sqfs_dir_entry_t *ent, sqfs_u64 ref)
+{
+	fg_node *dir = sq->stack.v[fi].node;
+	const char *name = (const char *)ent->name;
+	size_t len = (size_t)ent->size + 1;
+	const char *why = bad_name(name, len);
+	if (!why && fg_node_find_child(dir, name, len))
+		why = "duplicate name";
+	sq_inode ino;
+	int err = why ? 0 : read_inode_head(sq, ref, &ino);
+	if (err)
+		why = sq_strerror(err);
+	if (why) {
+		reject(sq, dir, why, name);
+		return;
+	}
+	size_t path_len;
+	if (!build_path(sq, sq->stack.v[fi].path_len, name, len, &path_len)) {
+		fg_unpack_truncated(sq->ctx, sq->root, "out of memory");
+		sq->stop = true;
+		return;
+	}
+	place_entry(sq, ref, &ino, path_len);
+}
+
+/* Depth-first, in listing order: the order mksquashfs wrote the data
+ * in, so the data reader's one-block and one-fragment caches hit. */
+static void walk(sq_image *sq)
+{
+	while (sq->stack.n && !sq->stop) {
+		size_t fi = sq->stack.n - 1;
+		sqfs_dir_entry_t *ent = NULL;
+		sqfs_u64 ref = 0;
+		int r = sqfs_meta_reader_readdir(sq->dirs, &sq->stack.v[fi].rd, &ent, NULL, &ref);
+		if (r != 0) {
+			if (r < 0)
+				fg_unpack_truncated(sq->ctx, sq->stack.v[fi].node,
+						    "directory listing unreadable: %s", sq_strerror(r));
+			sq->stack.n--;
+			continue;
+		}
+		add_entry(sq, fi, ent, ref);
+		sqfs_free(ent);
+	}
+}
+
+/* ---- setting up -------------------------------------------------------- */
+
+static int new_compressor(const sqfs_super_t *s, sqfs_compressor_t **out)
+{
+	*out = NULL;
+	if (s->compression_id == SQFS_COMP_LZO) {
+		*out = lzo_reader_new(s->block_size);
+		return *out ? 0 : SQFS_ERROR_ALLOC;
+	}
+	sqfs_compressor_config_t cfg;
+	int err = sqfs_compressor_config_init(&cfg, (SQFS_COMPRESSOR)s->compression_id,
+					      s->block_size, SQFS_COMP_FLAG_UNCOMPRESS);
+	if (!err)
+		err = sqfs_compressor_create(&cfg, out);
+	return err;
+}
+
+/* Sanity beyond sqfs_super_read: table order and reach. NULL when fine. */
+static const char *check_layout(const sqfs_super_t *s)
+{
+	if (s->compression_id < SQFS_COMP_MIN || s->compression_id > SQFS_COMP_MAX)
+		return "unknown compressor";
+	if (s->inode_table_start < SQ_SUPER_SIZE || s->inode_table_start >= s->directory_table_start)
+		return "inode table does not precede the directory table";
+	if (s->id_table_start <= s->directory_table_start)
+		return "id table does not follow the directory table";
+	return NULL;
+}
+
+/* The directory table ends where the next table starts. */
+static sqfs_u64 dir_table_end(const sqfs_super_t *s, size_t len)
+{
+	sqfs_u64 end = s->id_table_start;
+	if (s->fragment_table_start > s->directory_table_start && s->fragment_table_start < end)
+		end = s->fragment_table_start;
+	if (s->export_table_start > s->directory_table_start && s->export_table_start < end)
+		end = s->export_table_start;
+	return end < len ? end : len;
+}
+
+static bool has_fragments(const sqfs_super_t *s)
+{
+	return s->fragment_entry_count && s->fragment_table_start != SQ_NO_TABLE &&
+	       !(s->flags & SQFS_FLAG_NO_FRAGMENTS);
+}
+
+/* Tables that only some entries need: failures are recorded, not fatal. */
+static void load_tables(sq_image *sq)
+{
+	sq->ids = sqfs_id_table_create(0);
+	int err = sq->ids ? sqfs_id_table_read(sq->ids, sq->file, &sq->super, sq->cmp) : SQFS_ERROR_ALLOC;
+	if (err) {
+		sqfs_destroy(sq->ids);
+		sq->ids = NULL;
+		fg_unpack_truncated(sq->ctx, sq->root, "id table unreadable (%s): owners unknown",
+				    sq_strerror(err));
+	}
+	if (!has_fragments(&sq->super))
+		return;
+	/* every fragment block takes at least a byte of the data area; the
+	 * library allocates the whole table before reading it */
+	if (sq->super.fragment_entry_count > sq->super.inode_table_start) {
+		fg_unpack_truncated(sq->ctx, sq->root, "fragment count %u is impossible: tails unread",
+				    sq->super.fragment_entry_count);
+		return;
+	}
+	err = sqfs_data_reader_load_fragment_table(sq->blocks, &sq->super);
+	sq->frags_ok = !err;
+	if (err)
+		fg_unpack_truncated(sq->ctx, sq->root, "fragment table unreadable (%s): tails unread",
+				    sq_strerror(err));
+}
+
+static int open_readers(sq_image *sq, size_t len)
+{
+	const sqfs_super_t *s = &sq->super;
+	sq->inodes = sqfs_meta_reader_create(sq->file, sq->cmp, s->inode_table_start,
+					     s->directory_table_start);
+	sq->dirs = sqfs_meta_reader_create(sq->file, sq->cmp, s->directory_table_start,
+					   dir_table_end(s, len));
+	sq->blocks = sqfs_data_reader_create(sq->file, s->block_size, sq->cmp, 0);
+	return sq->inodes && sq->dirs && sq->blocks ? 0 : SQFS_ERROR_ALLOC;
+}
+
+/* Opens the image: superblock, compressor, readers. Failures are fatal. */
+static int open_image(sq_image *sq, const uint8_t *data, size_t len)
+{
+	sq->file = mem_file_new(data, len);
+	if (!sq->file) {
+		fg_unpack_fail(sq->ctx, "out of memory");
+		return -1;
+	}
+	int err = sqfs_super_read(&sq->super, sq->file);
+	if (err) {
+		fg_unpack_fail(sq->ctx, "bad superblock: %s", sq_strerror(err));
+		return -1;
+	}
+	const char *why = check_layout(&sq->super);
+	if (why) {
+		fg_unpack_fail(sq->ctx, "corrupt superblock: %s", why);
+		return -1;
+	}
+	const char *comp = comp_names[sq->super.compression_id];
+	sq->root->format_info = comp;
+	err = new_compressor(&sq->super, &sq->cmp);
+	if (err) {
+		fg_unpack_fail(sq->ctx, "cannot decompress %s: %s", comp, sq_strerror(err));
+		return -1;
+	}
+	if (sq->super.bytes_used > len)
+		fg_unpack_truncated(sq->ctx, sq->root, "image truncated: %zu of %llu bytes present",
+				    len, (unsigned long long)sq->super.bytes_used);
+	if (open_readers(sq, len)) {
+		fg_unpack_fail(sq->ctx, "out of memory");
+		return -1;
+	}
+	load_tables(sq);
+	return 0;
+}
+
+static int walk_root(sq_image *sq)
+{
+	sq_inode ino;
+	int err = read_inode_head(sq, sq->super.root_inode_ref, &ino);
+	if (err) {
+		fg_unpack_fail(sq->ctx, "root inode unreadable: %s", sq_strerror(err));
+		return -1;
+	}
+	if (node_type(ino.type) != FG_NODE_DIR) {
+		fg_unpack_fail(sq->ctx, "root inode is not a directory");
+		return -1;
+	}
+	set_meta(sq->root, &ino);
+	if (!push_dir(sq, sq->root, &ino, 0)) {
+		fg_unpack_fail(sq->ctx, "out of memory");
+		return -1;
+	}
+	walk(sq);
+	read_queued(sq);
+	apply_results(sq);
+	if (sq->bad_owners)
+		fg_unpack_truncated(sq->ctx, sq->root, "%llu owner ids unresolvable (shown as %u)",
+				    (unsigned long long)sq->bad_owners, SQ_UNKNOWN_ID);
+	return 0;
+}
+
+static void close_image(sq_image *sq)
+{
+	sqfs_destroy(sq->blocks);
+	sqfs_destroy(sq->dirs);
+	sqfs_destroy(sq->inodes);
+	sqfs_destroy(sq->ids);
+	sqfs_destroy(sq->cmp);
+	sqfs_destroy(sq->file);
+	for (size_t i = 0; i < sq->block_lists.n; i++)
+		sqfs_free(sq->block_lists.v[i]);
+	FG_VEC_FREE(&sq->block_lists);
+	FG_VEC_FREE(&sq->jobs);
+	FG_VEC_FREE(&sq->order);
+	FG_VEC_FREE(&sq->batches);
+	FG_VEC_FREE(&sq->contents);
+	map_free(&sq->content_index);
+	FG_VEC_FREE(&sq->links);
+	map_free(&sq->files);
+	map_free(&sq->listings);
+	FG_VEC_FREE(&sq->stack);
+	free(sq->path);
+}
+
+/* Most bytes this image may expand to: the ratio limit, with the same
+ * 1 MiB floor stream decompressors get. 0 means unlimited. */
+static uint64_t expansion_cap(const fg_limits *lim, size_t len)
+{
+	if (!lim->max_ratio || len > UINT64_MAX / lim->max_ratio)
+		return 0;
+	uint64_t cap = (uint64_t)len * lim->max_ratio;
+	return cap < (1u << 20) ? (1u << 20) : cap;
+}
+
+static int sq_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, size_t len)
+{
+	sq_image *sq = calloc(1, sizeof(*sq));
+	if (!sq) {
+		fg_unpack_fail(ctx, "out of memory");
+		return -1;
+	}
+	sq->ctx = ctx;
+	sq->root = root;
+	sq->budget = fg_unpack_budget(ctx);
+	sq->expand_cap = expansion_cap(&sq->budget->limits, len);
+	int rc = open_image(sq, data, len);
+	if (rc == 0) {
+		/* 256 blocks per call, at least 4 MiB: few calls, and a failed
+		 * call's salvage stays short */
+		sq->chunk = (uint64_t)sq->super.block_size * 256;
+		if (sq->chunk < (4u << 20))
+			sq->chunk = 4u << 20;
+		rc = walk_root(sq);
+	}
+	close_image(sq);
+	free(sq);
+	return rc;
+}
+
+const fg_format fg_format_squashfs = {
+	.name = "squashfs",
+	.kind = FG_FMT_FILESYSTEM,
+	.probe = sq_probe,
+	.unpack = sq_unpack,
+};

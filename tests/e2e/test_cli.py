@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""End-to-end: the firmgate command line — exit codes, errors, reports, gate."""
+import argparse
+import gzip
+import json
+import lzma
+import os
+import pty
+import random
+import shutil
+import subprocess
+import sys
+
+passed = 0
+failed = 0
+
+
+def ok(cond, msg):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL: " + msg)
+    return cond
+
+
+def run(args, env=None, timeout=300):
+    e = dict(os.environ)
+    e.pop("NO_COLOR", None)
+    if env:
+        e.update(env)
+    return subprocess.run([FG] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=e, timeout=timeout)
+
+
+def run_tty(args, env=None):
+    """Runs with stdout on a pseudo-terminal; returns (exit code, output)."""
+    e = dict(os.environ)
+    e.pop("NO_COLOR", None)
+    if env:
+        e.update(env)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execve(FG, [FG] + args, e)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out
+
+
+def one_error_line(proc, *needles):
+    lines = proc.stderr.decode().strip().splitlines()
+    text = "\n".join(lines)
+    return len(lines) == 1 and all(n in text for n in needles)
+
+
+def findings(proc):
+    return json.loads(proc.stdout)["findings"]
+
+
+def has(fs, check, path, line):
+    return any(f["check_id"] == check and f["path"] == path and f["line"] == line for f in fs)
+
+
+def test_basics():
+    p = run(["--version"])
+    ok(p.returncode == 0 and p.stdout.decode().startswith("firmgate "), "--version")
+    for args in (["--help"], ["scan", "--help"], ["unpack", "--help"]):
+        p = run(args)
+        ok(p.returncode == 0 and b"usage: firmgate" in p.stdout, "%s prints usage" % args)
+    for args in ([], ["frobnicate"], ["scan"], ["scan", "a", "b"], ["scan", DEMO, "--fail-on", "bogus"],
+                 ["scan", DEMO, "--jobs", "x"], ["scan", DEMO, "--max-bytes", "-1"],
+                 ["scan", DEMO, "--format", "pdf"], ["scan", DEMO, "--nope"], ["unpack", DEMO]):
+        p = run(args)
+        ok(p.returncode == 2, "usage error exit 2 for %s (got %d)" % (args, p.returncode))
+
+
+def test_bad_inputs():
+    missing = os.path.join(TMP, "does-not-exist.bin")
+    p = run(["scan", missing])
+    ok(p.returncode == 3 and one_error_line(p, missing, "No such file"), "missing input: %r" % p.stderr)
+
+    empty = os.path.join(TMP, "empty.bin")
+    open(empty, "wb").close()
+    p = run(["scan", empty])
+    ok(p.returncode == 3 and one_error_line(p, empty, "empty"), "empty input: %r" % p.stderr)
+
+    junk = os.path.join(TMP, "junk.bin")
+    rnd = random.Random(7)
+    with open(junk, "wb") as f:
+        f.write(bytes(rnd.getrandbits(8) for _ in range(65536)))
+    p = run(["scan", junk])
+    ok(p.returncode == 3 and one_error_line(p, junk, "unrecognised"), "unrecognised input: %r" % p.stderr)
+
+    emptydir = os.path.join(TMP, "emptydir")
+    os.makedirs(emptydir, exist_ok=True)
+    p = run(["scan", emptydir])
+    ok(p.returncode == 3 and one_error_line(p, emptydir, "empty"), "empty directory: %r" % p.stderr)
+
+    data = open(DEMO, "rb").read()
+    for cut in (32, 96, len(data) // 2, len(data) - 100):
+        trunc = os.path.join(TMP, "trunc-%d.img" % cut)
+        with open(trunc, "wb") as f:
+            f.write(data[:cut])
+        p = run(["scan", trunc, "--format", "json"])
+        ok(p.returncode in (0, 1, 3) and p.returncode >= 0,
+           "truncated image at %d: exit %d" % (cut, p.returncode))
+        if p.returncode == 3:
+            ok(one_error_line(p, trunc), "truncated image at %d: one error line: %r" % (cut, p.stderr))
+
+    gz = os.path.join(TMP, "trunc.img.gz")
+    with open(gz, "wb") as f:
+        f.write(gzip.compress(data)[:4000])
+    p = run(["scan", gz, "--format", "json", "--fail-on", "none"])
+    ok(p.returncode in (0, 3), "truncated gzip: exit %d" % p.returncode)
+
+
+def test_demo_findings():
+    p = run(["scan", DEMO, "--format", "json"])
+    ok(p.returncode == 1, "demo scan exits 1 at the default gate (got %d)" % p.returncode)
+    fs = findings(p)
+    ok(has(fs, "credentials.default-password", "/etc/shadow", 1), "demo: root default password")
+    ok(has(fs, "credentials.empty-password", "/etc/shadow", 4), "demo: operator empty password")
+    ok(has(fs, "services.telnet", "/etc/init.d/S45telnetd", 4), "demo: telnet started at boot")
+    ok(not any(f["check_id"] == "services.telnet" and f["path"] == "/etc/init.d/S50dropbear" for f in fs),
+       "demo: dropbear is not telnet")
+    ok(not has(fs, "credentials.default-password", "/etc/shadow", 3), "demo: admin's strong password not cracked")
+    for f in fs:
+        ok(len(f["fingerprint"]) == 32 and f["severity"] in ("info", "low", "medium", "high", "critical"),
+           "finding fields well-formed: %s" % f)
+        ok(f["container"].startswith("demo-router.img"), "provenance names the image: %s" % f["container"])
+    report = json.loads(p.stdout)
+    ok(report["schema"] == "firmgate-report/1", "schema id")
+    ok(any(c["name"] == "DemoWRT" and c["version"] == "2.4.1" for c in report["components"]), "os-release component")
+    verdicts = {(v["standard"], v["requirement"]): v["verdict"] for v in report["compliance"]}
+    ok(verdicts.get(("etsi-en-303-645", "5.1-1")) == "fail", "ETSI 5.1-1 fails on the demo")
+
+    p2 = run(["scan", DEMO, "--format", "json"])
+    ok(p.stdout == p2.stdout, "JSON report is deterministic")
+
+    for gate, code in (("none", 0), ("critical", 1), ("high", 1), ("info", 1)):
+        p = run(["scan", DEMO, "--fail-on", gate, "-q"])
+        ok(p.returncode == code, "--fail-on %s exits %d (got %d)" % (gate, code, p.returncode))
+        ok(p.stdout == b"", "--quiet prints nothing on stdout")
+
+
+def test_nested_streams():
+    data = open(DEMO, "rb").read()
+    gz = os.path.join(TMP, "demo.img.gz")
+    with open(gz, "wb") as f:
+        f.write(gzip.compress(data))
+    xz = os.path.join(TMP, "demo.img.gz.xz")
+    with open(xz, "wb") as f:
+        f.write(lzma.compress(gzip.compress(data)))
+    for path in (gz, xz):
+        p = run(["scan", path, "--format", "json", "--fail-on", "none"])
+        ok(p.returncode == 0, "%s scans" % path)
+        fs = findings(p) if p.returncode == 0 else []
+        ok(has(fs, "credentials.default-password", "/etc/shadow", 1), "%s: finding through the streams" % path)
+        ok(all(" > " in f["container"] for f in fs), "%s: provenance chain shows nesting" % path)
+    p = run(["scan", xz, "--format", "json", "--fail-on", "none", "--max-depth", "2"])
+    rep = json.loads(p.stdout) if p.returncode == 0 else {"findings": [1], "diagnostics": []}
+    ok(p.returncode == 0 and not rep["findings"], "--max-depth 2 stops before the squashfs")
+    ok(any("depth limit" in d["message"] for d in rep["diagnostics"]), "depth limit is reported")
+    p = run(["scan", gz, "--format", "json", "--fail-on", "none", "--max-bytes", "2K"])
+    rep = json.loads(p.stdout) if p.returncode == 0 else {"diagnostics": []}
+    ok(any("limit" in d["message"] for d in rep["diagnostics"]), "byte budget is reported")
+    ok(not rep.get("findings"), "nothing is found past the byte budget")
+
+
+def test_outputs():
+    out = os.path.join(TMP, "out")
+    shutil.rmtree(out, ignore_errors=True)
+    p = run(["scan", DEMO, "-o", out, "--format", "json,text", "--fail-on", "none"])
+    ok(p.returncode == 0, "scan -o exits 0 with --fail-on none")
+    ok(b"Findings" in p.stdout and b"firmgate: PASS" in p.stdout, "summary and gate line on stdout")
+    rep = os.path.join(out, "firmgate-report.json")
+    ok(os.path.isfile(rep) and json.load(open(rep))["summary"]["findings"] >= 3, "JSON report written")
+    ok(os.path.isfile(os.path.join(out, "firmgate-report.txt")), "text report written")
+    p = run(["scan", DEMO, "-o", "/proc/firmgate-cannot-write", "--fail-on", "none"])
+    ok(p.returncode == 4, "unwritable output dir exits 4 (got %d)" % p.returncode)
+
+    code, tty_out = run_tty(["scan", DEMO, "--fail-on", "none"])
+    ok(code == 0 and b"\x1b[" in tty_out, "colour on a TTY")
+    code, tty_out = run_tty(["scan", DEMO, "--fail-on", "none"], env={"NO_COLOR": "1"})
+    ok(code == 0 and b"\x1b[" not in tty_out, "NO_COLOR respected")
+    p = run(["scan", DEMO, "--fail-on", "none"])
+    ok(b"\x1b[" not in p.stdout, "no colour when stdout is not a TTY")
+
+
+def test_unpack_list():
+    p = run(["unpack", "--list", DEMO])
+    out = p.stdout.decode()
+    ok(p.returncode == 0, "unpack --list exits 0")
+    ok("== squashfs xz at 0x0" in out, "unpack --list shows the format")
+    ok("drwxrwxrwt" in out, "sticky /tmp shown")
+    ok("crw-------" in out and "[5, 1]" in out, "device node shown with numbers")
+    ok("-rw-------     0     0" in out, "shadow mode and owner shown")
+
+
+def main():
+    global FG, DEMO, TMP
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--firmgate", required=True)
+    ap.add_argument("--source", required=True)
+    ap.add_argument("--demo", required=True)
+    ap.add_argument("--tmp", required=True)
+    a = ap.parse_args()
+    FG, DEMO, TMP = a.firmgate, a.demo, a.tmp
+    os.makedirs(TMP, exist_ok=True)
+    for t in (test_basics, test_bad_inputs, test_demo_findings, test_nested_streams, test_outputs,
+              test_unpack_list):
+        t()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+# End-to-end tests: the CLI on real images.
+find_package(Python3 COMPONENTS Interpreter REQUIRED)
+
+add_test(NAME e2e.corpus_build
+  COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/corpus.sh ${FG_SHARED_DIR} ${FG_CORPUS_DIR})
+set_tests_properties(e2e.corpus_build PROPERTIES FIXTURES_SETUP corpus SKIP_RETURN_CODE 77
+  TIMEOUT 1500 RUN_SERIAL TRUE)
+
+add_test(NAME e2e.corpus
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_corpus.py
+          --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR})
+set_tests_properties(e2e.corpus PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 1500)
+
+add_test(NAME e2e.cli
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/test_cli.py
+          --firmgate $<TARGET_FILE:firmgate> --source ${CMAKE_SOURCE_DIR}
+          --demo ${CMAKE_BINARY_DIR}/demo/demo-router.img --tmp ${CMAKE_BINARY_DIR}/test-tmp/cli)
+set_tests_properties(e2e.cli PROPERTIES TIMEOUT 600)
+
+add_test(NAME e2e.samples
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_samples.py
+          --firmgate $<TARGET_FILE:firmgate> --shared ${FG_SHARED_DIR})
+set_tests_properties(e2e.samples PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)

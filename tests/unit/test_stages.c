@@ -1,0 +1,146 @@
+/* Inventory readers, version ordering, compliance verdicts, JSON writer. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "test.h"
+#include "checks/check.h"
+#include "compliance/evaluate.h"
+#include "core/result.h"
+#include "inventory/inventory.h"
+#include "inventory/textscan.h"
+#include "report/jsonw.h"
+#include "vulns/vulns.h"
+
+TEST(version_order_of_embedded_schemes)
+{
+	CHECK(fg_version_cmp("1.0.2k", "1.0.2") > 0);     /* OpenSSL letter releases */
+	CHECK(fg_version_cmp("1.0.2k", "1.0.2q") < 0);
+	CHECK(fg_version_cmp("1.0.2q", "1.1.0") < 0);
+	CHECK(fg_version_cmp("2017.75", "2018.76") < 0);  /* dropbear */
+	CHECK(fg_version_cmp("2.78", "2.8") > 0);         /* dnsmasq: numeric, not text */
+	CHECK(fg_version_cmp("4.14.180", "4.14.18") > 0);
+	CHECK(fg_version_cmp("5.0-rc2", "5.0") < 0);
+	CHECK(fg_version_cmp("5.0-rc2", "5.0-rc10") < 0);
+	CHECK(fg_version_cmp("2.1-devel", "2.1") < 0);
+	CHECK(fg_version_cmp("2.1-devel", "2.0") > 0);
+	CHECK(fg_version_cmp("1.28.4", "1.28.4") == 0);
+	CHECK(fg_version_cmp("1.2", "1.2.0") < 0);
+	CHECK(fg_version_cmp("20230101", "20221231") > 0);
+	CHECK(fg_version_cmp("", "1") < 0);
+	CHECK(fg_version_cmp(NULL, NULL) == 0);
+}
+
+TEST(kv_and_version_scanning)
+{
+	static const char osr[] = "NAME=\"OpenWrt\"\n  VERSION_ID='18.06.2'\r\nID=openwrt\nEMPTY=\n";
+	char v[64];
+	CHECK(fg_kv_get((const uint8_t *)osr, sizeof(osr) - 1, "NAME", v, sizeof(v)));
+	CHECK_STR_EQ(v, "OpenWrt");
+	CHECK(fg_kv_get((const uint8_t *)osr, sizeof(osr) - 1, "VERSION_ID", v, sizeof(v)));
+	CHECK_STR_EQ(v, "18.06.2");
+	CHECK(fg_kv_get((const uint8_t *)osr, sizeof(osr) - 1, "EMPTY", v, sizeof(v)));
+	CHECK_STR_EQ(v, "");
+	CHECK(!fg_kv_get((const uint8_t *)osr, sizeof(osr) - 1, "VERSION", v, sizeof(v)));
+	CHECK(fg_kv_get((const uint8_t *)osr, sizeof(osr) - 1, "NAME", v, 4));
+	CHECK_STR_EQ(v, "Ope");
+
+	static const char bin[] = "\x7f" "ELF\0\0BusyBox vX\0BusyBox v1.35.0 (2023-01-01) multi-call";
+	CHECK(fg_find_version_after((const uint8_t *)bin, sizeof(bin) - 1, "BusyBox v", v, sizeof(v)));
+	CHECK_STR_EQ(v, "1.35.0");
+	CHECK(!fg_find_version_after((const uint8_t *)"BusyBox v", 9, "BusyBox v", v, sizeof(v)));
+}
+
+static fg_node *add_file(fg_result *r, fg_node *root, const char *path, const char *text)
+{
+	fg_node *n = fg_tree_mkpath(&r->tree, root, path, FG_NODE_FILE);
+	n->data = (const uint8_t *)text;
+	n->data_len = strlen(text);
+	return n;
+}
+
+static fg_node *new_root(fg_result *r)
+{
+	fg_node *root = fg_node_new(&r->tree, "rootfs", 6, FG_NODE_DIR);
+	root->flags = FG_NODE_FSROOT | FG_NODE_FILESYSTEM;
+	r->tree.root = root;
+	return root;
+}
+
+TEST(inventory_reads_os_release_and_busybox)
+{
+	fg_result *r = fg_result_new(NULL);
+	fg_node *root = new_root(r);
+	add_file(r, root, "usr/lib/os-release", "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\n");
+	fg_node *link = fg_tree_mkpath(&r->tree, root, "etc/os-release", FG_NODE_SYMLINK);
+	link->link_target = "../usr/lib/os-release";
+	add_file(r, root, "bin/busybox", "junk BusyBox v1.36.1 (Debian 1:1.36.1-3) multi-call binary");
+	fg_inventory_tree(&r->tree, root, &r->arena, &r->components);
+	REQUIRE(r->components.n == 2);
+	CHECK_STR_EQ(r->components.v[0].name, "Debian GNU/Linux");
+	CHECK_STR_EQ(r->components.v[0].version, "12");
+	CHECK_STR_EQ(r->components.v[0].path, "/etc/os-release");
+	CHECK_STR_EQ(r->components.v[1].name, "busybox");
+	CHECK_STR_EQ(r->components.v[1].version, "1.36.1");
+	CHECK_STR_EQ(r->components.v[1].cpe, "cpe:2.3:a:busybox:busybox:1.36.1:*:*:*:*:*:*:*");
+	fg_result_free(r);
+}
+
+static const fg_verdict *verdict(const fg_result *r, const char *std, const char *id)
+{
+	for (size_t i = 0; i < r->verdicts.n; i++)
+		if (!strcmp(r->verdicts.v[i].standard, std) && !strcmp(r->verdicts.v[i].requirement, id))
+			return &r->verdicts.v[i];
+	return NULL;
+}
+
+TEST(compliance_fail_pass_and_undetermined)
+{
+	/* no file tree at all: nothing can be determined */
+	fg_result *r = fg_result_new(NULL);
+	fg_compliance_evaluate(r);
+	CHECK_INT_EQ(r->verdicts.n, fg_requirement_count());
+	CHECK(verdict(r, "etsi-en-303-645", "5.1-1")->status == FG_VERDICT_NOT_DETERMINED);
+	fg_result_free(r);
+
+	/* checks ran, one finding for passwords, none for services */
+	r = fg_result_new(NULL);
+	fg_fsinfo fs = {0};
+	FG_VEC_PUSH(&r->filesystems, fs);
+	for (size_t i = 0; i < fg_check_count(); i++)
+		FG_VEC_PUSH(&r->checks_run, fg_check_at(i)->id);
+	fg_finding f = { .check_id = "credentials.default-password" };
+	FG_VEC_PUSH(&r->findings, f);
+	fg_compliance_evaluate(r);
+	const fg_verdict *v = verdict(r, "etsi-en-303-645", "5.1-1");
+	CHECK(v && v->status == FG_VERDICT_FAIL && v->findings == 1);
+	CHECK(verdict(r, "uk-psti", "Sch1 para 1(2)")->status == FG_VERDICT_FAIL);
+	v = verdict(r, "etsi-en-303-645", "5.6-1");
+	CHECK(v && v->status == FG_VERDICT_PASS);
+	CHECK(v && strstr(v->evidence, "services.telnet: ran, nothing found") != NULL);
+	fg_result_free(r);
+}
+
+TEST(json_writer_escapes_and_nests)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	fg_jsonw w;
+	fg_jw_init(&w, f);
+	fg_jw_obj(&w);
+	fg_jw_kstr(&w, "s", "a\"b\\c\n\x01\xc3\xa9\xff");
+	fg_jw_key(&w, "a");
+	fg_jw_arr(&w);
+	fg_jw_int(&w, -3);
+	fg_jw_uint(&w, 18446744073709551615ull);
+	fg_jw_null(&w);
+	fg_jw_arr_end(&w);
+	fg_jw_key(&w, "e");
+	fg_jw_obj(&w);
+	fg_jw_obj_end(&w);
+	fg_jw_obj_end(&w);
+	fclose(f);
+	CHECK_STR_EQ(buf, "{\n  \"s\": \"a\\\"b\\\\c\\n\\u0001\xc3\xa9\\ufffd\",\n  \"a\": [\n    -3,\n"
+			  "    18446744073709551615,\n    null\n  ],\n  \"e\": {}\n}\n");
+	free(buf);
+}
