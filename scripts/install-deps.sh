@@ -5,7 +5,8 @@ set -eu
 
 packages="
 	build-essential cmake pkg-config
-	zlib1g-dev liblzma-dev libsquashfs-dev liblzo2-dev libzstd-dev liblz4-dev libarchive-dev
+	zlib1g-dev liblzma-dev libsquashfs-dev liblzo2-dev libzstd-dev liblz4-dev
+	libvectorscan-dev libarchive-dev libext2fs-dev libfdt-dev libbz2-dev
 	libcrypt-dev libssl-dev
 	squashfs-tools python3 openssl
 "

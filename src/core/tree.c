@@ -229,12 +229,16 @@ size_t fg_node_path(const fg_node *n, char *buf, size_t cap)
 	return len;
 }
 
+/* Carve roots are bookkeeping, not a format layer: the chain skips them,
+ * and a container's path is shown only when it lives in a real file tree
+ * (inside a stream or a carved blob the offset says it all). */
 const char *fg_node_chain(fg_tree *t, const fg_node *n)
 {
 	const fg_node *roots[64];
 	size_t k = 0;
 	for (const fg_node *r = fg_node_fsroot(n); r && k < 64; ) {
-		roots[k++] = r;
+		if (!(r->flags & FG_NODE_CARVE))
+			roots[k++] = r;
 		r = r->container ? fg_node_fsroot(r->container) : NULL;
 	}
 	char buf[4096];
@@ -246,14 +250,13 @@ const char *fg_node_chain(fg_tree *t, const fg_node *n)
 		if (!r->container) {
 			w = snprintf(buf + len, sizeof(buf) - len, "%s", r->name);
 		} else {
-			char p[1024];
-			fg_node_path(r->container, p, sizeof(p));
+			char p[1024] = "";
 			const fg_node *outer = fg_node_fsroot(r->container);
-			bool outer_is_file_input = outer && !outer->container && outer->type == FG_NODE_FILE;
+			bool in_tree = outer && (outer->flags & FG_NODE_FILESYSTEM);
+			if (in_tree)
+				fg_node_path(r->container, p, sizeof(p));
 			w = snprintf(buf + len, sizeof(buf) - len, "%s%s%s%s@0x%llx",
-				     len ? " > " : "",
-				     outer_is_file_input ? "" : p,
-				     outer_is_file_input ? "" : ":",
+				     len ? " > " : "", p, in_tree ? ":" : "",
 				     r->format ? r->format : "?",
 				     (unsigned long long)r->src_offset);
 		}
@@ -353,6 +356,17 @@ const fg_node *fg_node_content(const fg_node *n)
 		n = root && n->link_target ? fg_tree_lookup(root, n->link_target, false) : NULL;
 	}
 	return n && n->type == FG_NODE_FILE ? n : NULL;
+}
+
+const char *fg_range_kind_name(fg_range_kind kind)
+{
+	switch (kind) {
+	case FG_RANGE_CHUNK: return "chunk";
+	case FG_RANGE_PADDING: return "padding";
+	case FG_RANGE_UNKNOWN: return "unknown";
+	case FG_RANGE_HIGH_ENTROPY: return "high-entropy";
+	}
+	return "?";
 }
 
 const char *fg_node_type_name(fg_node_type type)

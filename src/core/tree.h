@@ -41,9 +41,34 @@ enum fg_node_flags {
 	FG_NODE_TRUNCATED = 1u << 1, /* content or children incomplete: see note */
 	FG_NODE_FILESYSTEM = 1u << 2, /* extraction root of a filesystem or archive */
 	FG_NODE_CONTENT_OWNED = 1u << 3,
+	FG_NODE_CARVE = 1u << 4,      /* extraction root holding the chunks carved from a blob */
 };
 
 typedef struct fg_node fg_node;
+
+/* What a byte range of a blob turned out to be. */
+typedef enum fg_range_kind {
+	FG_RANGE_CHUNK,      /* claimed by a format handler */
+	FG_RANGE_PADDING,    /* runs of 0x00 or 0xFF */
+	FG_RANGE_UNKNOWN,    /* unclaimed, low entropy (code, tables, text) */
+	FG_RANGE_HIGH_ENTROPY, /* unclaimed, near-random: encrypted or an unknown compression */
+} fg_range_kind;
+
+typedef struct fg_range {
+	uint64_t offset, length;
+	fg_range_kind kind;
+	const char *format;   /* CHUNK: the handler's name */
+	double entropy;       /* bits per byte, 0..8 */
+} fg_range;
+
+/* Coverage of one blob: every byte is in exactly one range, in order. */
+typedef struct fg_coverage {
+	fg_range *ranges;
+	size_t n;
+	uint64_t identified, padding, unknown, high_entropy;
+} fg_coverage;
+
+const char *fg_range_kind_name(fg_range_kind kind);
 
 struct fg_node {
 	const char *name;
@@ -70,6 +95,8 @@ struct fg_node {
 	const char *format_info; /* e.g. "xz", "v4.0 le" */
 	uint64_t src_offset;  /* in the container's content */
 	uint64_t src_length;
+
+	fg_coverage *coverage; /* blobs that were carved */
 
 	unsigned depth;       /* container nesting; input is 0 */
 	unsigned flags;

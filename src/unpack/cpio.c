@@ -63,8 +63,9 @@ static bool bin_plausible(const uint8_t *data, size_t len, bool be)
 	return bin_type_ok(mode);
 }
 
-static int cpio_probe(const uint8_t *data, size_t len)
+static int cpio_probe(const uint8_t *data, size_t len, uint64_t *chunk_len)
 {
+	(void)chunk_len; /* known only after reading up to the trailer */
 	if (len >= NEWC_HDR && (memcmp(data, "070701", 6) == 0 || memcmp(data, "070702", 6) == 0))
 		return all_digits(data + 6, NEWC_HDR - 6, true) ? 80 : 0;
 	if (len >= ODC_HDR && memcmp(data, "070707", 6) == 0)
@@ -116,9 +117,19 @@ static int cpio_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, s
 	return fg_archive_unpack(ctx, root, data, len, &cpio_kind);
 }
 
+static const fg_magic cpio_magics[] = {
+	{ "070701", 6, 0 },
+	{ "070702", 6, 0 },
+	{ "070707", 6, 0 },
+	{ "\xc7\x71", 2, 0 }, /* old binary, little-endian */
+	{ "\x71\xc7", 2, 0 }, /* old binary, big-endian */
+	FG_MAGIC_END,
+};
+
 const fg_format fg_format_cpio = {
 	.name = "cpio",
 	.kind = FG_FMT_ARCHIVE,
+	.magics = cpio_magics,
 	.probe = cpio_probe,
 	.unpack = cpio_unpack,
 };

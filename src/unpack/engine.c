@@ -1,5 +1,7 @@
 #include "unpack/engine.h"
 
+#include "unpack/carve.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -331,69 +333,276 @@ typedef struct work_queue {
 	fg_unpack_stats stats;
 } work_queue;
 
-static const fg_format *identify(const fg_node *file)
-{
-	const fg_format *best = NULL;
-	int best_conf = 0;
-	for (size_t i = 0; i < fg_format_count(); i++) {
-		const fg_format *f = fg_format_at(i);
-		int c = f->probe(file->data, file->data_len);
-		if (c > best_conf) {
-			best = f;
-			best_conf = c;
-		}
-	}
-	return best;
-}
-
 static bool collect_files(fg_node *n, void *ud)
 {
 	FG_VEC(fg_node *) *out = ud;
-	if (n->type == FG_NODE_FILE && n->data_len > 0 && !n->unpacked)
+	if (n->type == FG_NODE_FILE && n->data_len > 0 && !n->unpacked && !n->format)
 		FG_VEC_PUSH(out, n);
 	return true;
 }
 
-static int run_handler(fg_unpack_ctx *ctx)
+static void count(work_queue *q, bool ok)
 {
-	fg_node *file = ctx->file;
-	ctx->root = fg_tree_attach_root(ctx->tree, file, ctx->format->name, 0, file->data_len,
-					ctx->format->kind != FG_FMT_COMPRESSION);
-	if (!ctx->root)
-		return -1;
-	return ctx->format->unpack(ctx, ctx->root, file->data, file->data_len);
+	pthread_mutex_lock(&q->lock);
+	if (ok)
+		q->stats.containers++;
+	else
+		q->stats.failed++;
+	pthread_mutex_unlock(&q->lock);
 }
 
-/* Unpacks one file; returns the new extraction root or NULL. */
-static fg_node *unpack_one(work_queue *q, fg_node *file)
+/* Runs FMT on DATA..DATA+LEN of FILE into a fresh extraction root. Returns
+ * the root, or NULL when nothing usable came out (the root is detached
+ * again). *USED gets the chunk's length as the handler measured it. */
+static fg_node *run_handler(work_queue *q, fg_node *file, const fg_format *fmt,
+			    const uint8_t *data, size_t len, uint64_t offset, uint64_t *used)
 {
-	const fg_format *fmt = identify(file);
-	if (!fmt)
-		return NULL;
 	fg_unpack_ctx ctx = { q->tree, q->budget, q->diags, file, NULL, fmt };
+	*used = 0;
+	if (fmt->kind == FG_FMT_LEAF) {
+		char desc[256] = "";
+		if (fmt->describe)
+			fmt->describe(data, len, desc, sizeof(desc));
+		pthread_mutex_lock(&q->tree->lock);
+		file->format = fmt->name;
+		file->format_info = fg_arena_strdup(&q->tree->arena, desc);
+		pthread_mutex_unlock(&q->tree->lock);
+		*used = len;
+		return NULL;
+	}
 	if (file->depth >= q->budget->limits.max_depth) {
 		fg_unpack_truncated(&ctx, file, "depth limit (%u) reached: %s not unpacked",
 				    q->budget->limits.max_depth, fmt->name);
 		return NULL;
 	}
-	int rc = run_handler(&ctx);
-	fg_node *root = file->unpacked;
-	if (rc < 0 && root && root->nchildren == 0) {
+	ctx.root = fg_tree_attach_root(q->tree, file, fmt->name, offset, len,
+				       fmt->kind == FG_FMT_FILESYSTEM || fmt->kind == FG_FMT_ARCHIVE);
+	if (!ctx.root)
+		return NULL;
+	int rc = fmt->unpack(&ctx, ctx.root, data, len);
+	if (rc < 0 && ctx.root->nchildren == 0) {
 		file->unpacked = NULL; /* nothing usable: the file stays a plain file */
-		pthread_mutex_lock(&q->lock);
-		q->stats.failed++;
-		pthread_mutex_unlock(&q->lock);
+		count(q, false);
 		return NULL;
 	}
-	pthread_mutex_lock(&q->lock);
-	q->stats.containers++;
-	pthread_mutex_unlock(&q->lock);
-	return root;
+	*used = ctx.root->src_length && ctx.root->src_length <= len ? ctx.root->src_length : len;
+	ctx.root->src_length = *used;
+	count(q, true);
+	return ctx.root;
+}
+
+/* Best format for a chunk starting at DATA: the highest confidence among
+ * FORMATS (NULL = every registered format). */
+static const fg_format *best_probe(const uint8_t *data, size_t len, const fg_format *only,
+				   int *conf, uint64_t *chunk_len)
+{
+	const fg_format *best = NULL;
+	*conf = 0;
+	*chunk_len = 0;
+	for (size_t i = 0; i < fg_format_count(); i++) {
+		const fg_format *f = fg_format_at(i);
+		if (only && f != only)
+			continue;
+		uint64_t cl = 0;
+		int c = f->probe(data, len, &cl);
+		if (c > *conf && (cl == 0 || cl <= len)) {
+			best = f;
+			*conf = c;
+			*chunk_len = cl;
+		}
+	}
+	return best;
+}
+
+/* Files inside a real file tree are identified as a whole; blobs (the
+ * input, payloads of wrappers and streams) are carved. */
+static bool is_blob(const fg_node *file)
+{
+	const fg_node *r = fg_node_fsroot(file);
+	return r == file || (r && !(r->flags & FG_NODE_FILESYSTEM));
+}
+
+#define MAX_CANDIDATES_PER_BLOB 1000000
+
+typedef struct carve_state {
+	fg_node *carve_root;        /* NULL until a second chunk or unclaimed data shows up */
+	fg_node *first_root;        /* extraction root of a chunk at offset 0, attached to the blob */
+	const fg_format *first_fmt;
+	uint64_t first_len;
+	fg_range_vec ranges;
+} carve_state;
+
+/* The blob turned out to hold more than one thing: put a carve root
+ * between it and its chunks, and move a chunk already attached to the
+ * blob under it. */
+static fg_node *carve_root(work_queue *q, fg_node *file, carve_state *cs)
+{
+	if (cs->carve_root)
+		return cs->carve_root;
+	fg_node *cr = fg_node_new(q->tree, "", 0, FG_NODE_DIR);
+	if (!cr)
+		return NULL;
+	cr->flags = FG_NODE_FSROOT | FG_NODE_CARVE;
+	cr->container = file;
+	cr->format = "carve";
+	cr->src_length = file->data_len;
+	cr->depth = file->depth; /* not a format layer: does not count towards the depth limit */
+	if (cs->first_root) {
+		char name[64];
+		snprintf(name, sizeof(name), "0x0.%s", cs->first_fmt->name);
+		fg_node *chunk = fg_node_new(q->tree, name, strlen(name), FG_NODE_FILE);
+		if (chunk && fg_node_add_child(q->tree, cr, chunk)) {
+			chunk->data = file->data;
+			chunk->data_len = (size_t)cs->first_len;
+			chunk->size = cs->first_len;
+			chunk->unpacked = cs->first_root;
+			cs->first_root->container = chunk;
+		}
+	}
+	file->unpacked = cr;
+	cs->carve_root = cr;
+	return cr;
+}
+
+/* Takes the chunk FMT found at START: unpacks it and returns its length,
+ * or 0 when the handler could not use it. */
+static uint64_t take_chunk(work_queue *q, fg_node *file, carve_state *cs, const fg_format *fmt,
+			   uint64_t start, uint64_t chunk_len)
+{
+	const uint8_t *data = file->data + start;
+	size_t len = chunk_len ? (size_t)chunk_len : file->data_len - (size_t)start;
+	uint64_t used = 0;
+	if (start == 0 && !cs->carve_root && fmt->kind != FG_FMT_LEAF) {
+		/* most blobs are one chunk: attach it to the blob directly */
+		fg_node *root = run_handler(q, file, fmt, data, len, 0, &used);
+		if (!root)
+			return 0;
+		cs->first_root = root;
+		cs->first_fmt = fmt;
+		cs->first_len = used;
+		return used;
+	}
+	fg_node *cr = carve_root(q, file, cs);
+	if (!cr)
+		return 0;
+	char name[64];
+	snprintf(name, sizeof(name), "0x%llx.%s", (unsigned long long)start, fmt->name);
+	fg_node *chunk = fg_node_new(q->tree, name, strlen(name), FG_NODE_FILE);
+	if (!chunk)
+		return 0;
+	chunk->data = data;
+	chunk->data_len = len;
+	chunk->size = len;
+	chunk->depth = file->depth;
+	chunk->parent = cr; /* for paths and provenance while the handler runs */
+	fg_node *root = run_handler(q, chunk, fmt, data, len, start, &used);
+	if (!root && !chunk->format)
+		return 0;
+	chunk->data_len = (size_t)used;
+	chunk->size = used;
+	if (!fg_node_add_child(q->tree, cr, chunk))
+		return 0;
+	return used;
+}
+
+static void add_chunk_range(carve_state *cs, uint64_t start, uint64_t len, const fg_format *f)
+{
+	fg_range r = { .offset = start, .length = len, .kind = FG_RANGE_CHUNK, .format = f->name };
+	FG_VEC_PUSH(&cs->ranges, r);
+}
+
+/* Keeps the coverage of FILE: every byte in one range. */
+static void store_coverage(work_queue *q, fg_node *file, carve_state *cs)
+{
+	fg_coverage *cov = NULL;
+	pthread_mutex_lock(&q->tree->lock);
+	cov = fg_arena_alloc(&q->tree->arena, sizeof(*cov));
+	fg_range *r = cov ? fg_arena_alloc(&q->tree->arena, cs->ranges.n * sizeof(fg_range) + 1) : NULL;
+	pthread_mutex_unlock(&q->tree->lock);
+	if (!cov || !r)
+		return;
+	memcpy(r, cs->ranges.v, cs->ranges.n * sizeof(fg_range));
+	cov->ranges = r;
+	cov->n = cs->ranges.n;
+	for (size_t i = 0; i < cov->n; i++) {
+		switch (r[i].kind) {
+		case FG_RANGE_CHUNK: cov->identified += r[i].length; break;
+		case FG_RANGE_PADDING: cov->padding += r[i].length; break;
+		case FG_RANGE_UNKNOWN: cov->unknown += r[i].length; break;
+		case FG_RANGE_HIGH_ENTROPY: cov->high_entropy += r[i].length; break;
+		}
+	}
+	file->coverage = cov;
+}
+
+/* Identifies FILE and unpacks what it holds. A blob is carved: every
+ * magic hit is offered to its format's probe, chunks are taken in order
+ * of their start, and what nothing claims is classified. */
+static void unpack_one(work_queue *q, fg_scanner *scanner, fg_node *file)
+{
+	const uint8_t *data = file->data;
+	size_t len = file->data_len;
+	carve_state cs = {0};
+	uint64_t pos = 0;
+
+	int conf;
+	uint64_t clen;
+	const fg_format *fmt = best_probe(data, len, NULL, &conf, &clen);
+	if (fmt) {
+		uint64_t used = take_chunk(q, file, &cs, fmt, 0, clen);
+		if (used) {
+			add_chunk_range(&cs, 0, used, fmt);
+			pos = used;
+		}
+	}
+	bool blob = is_blob(file);
+	if (!blob || pos >= len || !scanner) {
+		FG_VEC_FREE(&cs.ranges);
+		return;
+	}
+
+	fg_candidate_vec cands = {0};
+	if (!fg_scanner_find(scanner, data, len, MAX_CANDIDATES_PER_BLOB, &cands))
+		fg_diag_add(q->diags, FG_DIAG_WARNING, "unpack", fg_node_chain(q->tree, file),
+			    "more than %d magic candidates: carving stopped early",
+			    MAX_CANDIDATES_PER_BLOB);
+	for (size_t i = 0; i < cands.n; i++) {
+		const fg_candidate *c = &cands.v[i];
+		if (c->start < pos || c->start >= len)
+			continue;
+		const fg_format *f = best_probe(data + c->start, len - (size_t)c->start, c->format,
+						&conf, &clen);
+		if (!f || conf < FG_CARVE_MIN_CONFIDENCE)
+			continue;
+		uint64_t used = take_chunk(q, file, &cs, f, c->start, clen);
+		if (!used)
+			continue;
+		if (c->start > pos)
+			fg_coverage_gap(data, pos, c->start - pos, &cs.ranges);
+		add_chunk_range(&cs, c->start, used, f);
+		pos = c->start + used;
+	}
+	FG_VEC_FREE(&cands);
+	if (pos < len) {
+		fg_coverage_gap(data, pos, len - pos, &cs.ranges);
+		/* unclaimed data after a single chunk: show the chunk as carved */
+		if (cs.first_root && !cs.carve_root) {
+			bool only_padding = true;
+			for (size_t i = 0; i < cs.ranges.n; i++)
+				if (cs.ranges.v[i].kind != FG_RANGE_CHUNK && cs.ranges.v[i].kind != FG_RANGE_PADDING)
+					only_padding = false;
+			if (!only_padding)
+				carve_root(q, file, &cs);
+		}
+	}
+	store_coverage(q, file, &cs);
+	FG_VEC_FREE(&cs.ranges);
 }
 
 static void *worker(void *arg)
 {
 	work_queue *q = arg;
+	fg_scanner *scanner = fg_scanner_new();
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		while (q->items.n == 0 && q->busy > 0)
@@ -404,10 +613,10 @@ static void *worker(void *arg)
 		q->busy++;
 		pthread_mutex_unlock(&q->lock);
 
-		fg_node *root = unpack_one(q, file);
+		unpack_one(q, scanner, file);
 		FG_VEC(fg_node *) found = {0};
-		if (root)
-			fg_tree_walk(root, collect_files, &found);
+		if (file->unpacked)
+			fg_tree_walk(file->unpacked, collect_files, &found);
 
 		pthread_mutex_lock(&q->lock);
 		for (size_t i = 0; i < found.n; i++)
@@ -418,6 +627,7 @@ static void *worker(void *arg)
 	}
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
+	fg_scanner_free(scanner);
 	return NULL;
 }
 
@@ -466,8 +676,12 @@ int fg_unpack_buffer_for_test(fg_tree *tree, fg_budget *budget, fg_diag_list *di
 	file->size = len;
 	tree->root = file;
 	fg_unpack_ctx ctx = { tree, budget, diags, file, NULL, fmt };
-	int rc = run_handler(&ctx);
+	ctx.root = fg_tree_attach_root(tree, file, fmt->name, 0, len,
+				       fmt->kind == FG_FMT_FILESYSTEM || fmt->kind == FG_FMT_ARCHIVE);
+	if (!ctx.root)
+		return -1;
+	int rc = fmt->unpack(&ctx, ctx.root, data, len);
 	if (root_out)
-		*root_out = file->unpacked;
+		*root_out = ctx.root;
 	return rc;
 }

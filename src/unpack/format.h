@@ -3,7 +3,8 @@
  *
  * Each format lives in one file that defines one descriptor; the registry
  * (unpack/registry.c) lists them. A handler:
- *   - probe: is this content (from its first byte) in my format? Cheap and
+ *   - magics: where a chunk of the format may start (found by the carver);
+ *   - probe: is this a chunk of my format, and how long is it? Cheap and
  *     structural; returns a confidence 0..100, 0 meaning no.
  *   - unpack: fills ROOT (an empty extraction root already attached to the
  *     container file) with what the content holds. It charges the budget
@@ -30,16 +31,52 @@ typedef enum fg_format_kind {
 	FG_FMT_COMPRESSION, /* one stream in, one file out */
 	FG_FMT_FILESYSTEM,  /* a file tree with metadata */
 	FG_FMT_ARCHIVE,     /* a file tree from an archive format */
+	FG_FMT_WRAPPER,     /* a header around one or more payloads (uImage, TRX, FIT) */
+	FG_FMT_LEAF,        /* recognised and described, nothing inside (ELF) */
 } fg_format_kind;
+
+/* A magic: LEN bytes found AT bytes after the start of the chunk. */
+typedef struct fg_magic {
+	const char *bytes;
+	unsigned len;
+	unsigned at;
+} fg_magic;
+
+/* Magic list terminator. */
+#define FG_MAGIC_END { NULL, 0, 0 }
 
 typedef struct fg_unpack_ctx fg_unpack_ctx;
 
 typedef struct fg_format {
 	const char *name;
 	fg_format_kind kind;
-	int (*probe)(const uint8_t *data, size_t len);
+
+	/* Byte strings that mark where a chunk of this format may start; the
+	 * carver finds every occurrence of every magic in one pass over a
+	 * blob and offers each to probe(). NULL: the format has no reliable
+	 * magic and is only probed at the start of a file. */
+	const fg_magic *magics;
+
+	/* Validates the structure starting at DATA (the candidate chunk's
+	 * first byte; LEN bytes remain in the blob) and returns a confidence
+	 * 0..100, 0 meaning "not this format". Sets *CHUNK_LEN to the chunk's
+	 * exact length when the headers tell it, or leaves it 0 when only
+	 * unpacking can tell (a compressed stream): then unpack() sets the
+	 * extraction root's src_length. A weak or short magic must be backed
+	 * by structure (checksums, sane fields) before scoring high. */
+	int (*probe)(const uint8_t *data, size_t len, uint64_t *chunk_len);
+
+	/* Fills ROOT (an empty extraction root already attached to the
+	 * container) from the chunk DATA..DATA+LEN. NULL for FG_FMT_LEAF. */
 	int (*unpack)(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, size_t len);
+
+	/* FG_FMT_LEAF: a one-line description ("ELF 32-bit LSB MIPS"). */
+	void (*describe)(const uint8_t *data, size_t len, char *buf, size_t cap);
 } fg_format;
+
+/* Confidence a carved candidate needs to be taken; a whole file at offset
+ * 0 needs only more than 0. */
+#define FG_CARVE_MIN_CONFIDENCE 50
 
 /* ---- services the engine gives handlers ---- */
 

@@ -42,8 +42,9 @@ static size_t gzip_header(const uint8_t *data, size_t len, const char **name, si
 	return fg_cur_ok(&c) ? c.pos : 0;
 }
 
-static int gzip_probe(const uint8_t *data, size_t len)
+static int gzip_probe(const uint8_t *data, size_t len, uint64_t *chunk_len)
 {
+	(void)chunk_len; /* the stream's end is found by inflating it */
 	const char *name;
 	size_t nl;
 	if (len < 18 || gzip_header(data, len, &name, &nl) == 0)
@@ -158,9 +159,15 @@ static int gzip_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, s
 	return n ? 0 : -1;
 }
 
+static const fg_magic gzip_magics[] = {
+	{ "\x1f\x8b\x08", 3, 0 },
+	FG_MAGIC_END,
+};
+
 const fg_format fg_format_gzip = {
 	.name = "gzip",
 	.kind = FG_FMT_COMPRESSION,
+	.magics = gzip_magics,
 	.probe = gzip_probe,
 	.unpack = gzip_unpack,
 };

@@ -91,21 +91,58 @@ static uint16_t load_u16le(const uint8_t *p)
 
 /* ---- probe ----------------------------------------------------------- */
 
-static int sq_probe(const uint8_t *data, size_t len)
+static uint64_t load_u64le(const uint8_t *p)
 {
-	if (len < SQ_SUPER_SIZE || memcmp(data, "hsqs", 4) != 0)
-		return 0;
-	uint32_t block_size = fg_load_u32le(data + 12);
-	uint16_t block_log = load_u16le(data + 22);
-	if (load_u16le(data + 28) != 4 || load_u16le(data + 30) != 0)
-		return 0;
+	return fg_load_u32le(p) | ((uint64_t)fg_load_u32le(p + 4) << 32);
+}
+
+/* Magic, version and block size: what makes it squashfs 4.0 LE at all. */
+static bool super_is_v4(const uint8_t *d)
+{
+	uint32_t block_size = fg_load_u32le(d + 12);
+	uint16_t block_log = load_u16le(d + 22);
+	if (memcmp(d, "hsqs", 4) != 0 || load_u16le(d + 28) != 4 || load_u16le(d + 30) != 0)
+		return false;
 	if (block_size < SQFS_MIN_BLOCK_SIZE || block_size > SQFS_MAX_BLOCK_SIZE ||
 	    (block_size & (block_size - 1)) != 0)
-		return 0;
-	if (block_log < 12 || block_log > 20 || (1u << block_log) != block_size)
-		return 0;
-	return 90;
+		return false;
+	return block_log >= 12 && block_log <= 20 && (1u << block_log) == block_size;
 }
+
+/* Tables in their order and inside the filesystem, a known compressor. */
+static bool super_layout_sane(const uint8_t *d)
+{
+	uint16_t comp = load_u16le(d + 20);
+	uint64_t used = load_u64le(d + 40), ids = load_u64le(d + 48);
+	uint64_t inodes = load_u64le(d + 64), dirs = load_u64le(d + 72);
+	if (comp < SQFS_COMP_MIN || comp > SQFS_COMP_MAX)
+		return false;
+	if (inodes < SQ_SUPER_SIZE || inodes >= dirs || dirs >= ids || ids >= used)
+		return false;
+	/* the root inode lies in the inode table */
+	return (load_u64le(d + 32) >> 16) < dirs - inodes;
+}
+
+/*
+ * A 4-byte magic is weak, so the superblock must agree with itself. At
+ * the start of a file even a damaged superblock is claimed (low score),
+ * so unpacking can say what is wrong with it; carving needs a sane one.
+ */
+static int sq_probe(const uint8_t *data, size_t len, uint64_t *chunk_len)
+{
+	if (len < SQ_SUPER_SIZE || !super_is_v4(data))
+		return 0;
+	uint64_t used = load_u64le(data + 40);
+	*chunk_len = used <= len ? used : len;
+	if (!super_layout_sane(data))
+		return 30;
+	return used <= len ? 90 : 60; /* a truncated image is still one */
+}
+
+static const fg_magic sq_magics[] = {
+	{ "hsqs", 4, 0 },
+	FG_MAGIC_END,
+};
 
 /* ---- the image as a sqfs_file_t -------------------------------------- */
 
@@ -326,6 +363,17 @@ typedef struct sq_frame {
 	size_t path_len;      /* its path's length in sq->path */
 } sq_frame;
 
+/*
+ * Metadata readers cache one decompressed block each. mksquashfs writes a
+ * directory's inode and listing after everything below it, so a single
+ * pair would bounce between a parent's blocks and its children's; one
+ * pair per depth moves forward through the tables instead.
+ */
+typedef struct sq_meta {
+	sqfs_meta_reader_t *inodes;
+	sqfs_meta_reader_t *dirs;
+} sq_meta;
+
 /* One data-reader call: LEN bytes of a file's content from OFF. */
 typedef struct sq_job {
 	fg_node *node;
@@ -359,12 +407,13 @@ typedef struct sq_image {
 	fg_node *root;
 	fg_budget *budget;
 	sqfs_super_t super;
+	size_t len;                    /* bytes of image present */
 
 	sqfs_file_t *file;
 	sqfs_compressor_t *cmp;
 	sqfs_id_table_t *ids;          /* NULL when the table is unreadable */
-	sqfs_meta_reader_t *inodes;
-	sqfs_meta_reader_t *dirs;
+	FG_VEC(sq_meta) meta;          /* readers per directory depth */
+	sqfs_meta_reader_t *inodes;    /* the current depth's inode reader */
 	sqfs_data_reader_t *blocks;
 
 	bool frags_ok;                 /* fragment table loaded */
@@ -816,6 +865,8 @@ static int order_cmp(const void *a, const void *b)
 /* Orders the jobs by disk position and cuts the order into batches. */
 static bool plan_reads(sq_image *sq)
 {
+	if (!sq->jobs.n)
+		return true;
 	if (!FG_VEC_RESERVE(&sq->order, sq->jobs.n))
 		return false;
 	for (size_t i = 0; i < sq->jobs.n; i++)
@@ -917,6 +968,8 @@ static void apply_results(sq_image *sq)
 
 /* ---- directories ------------------------------------------------------- */
 
+static bool meta_for_depth(sq_image *sq, size_t depth);
+
 static bool push_dir(sq_image *sq, fg_node *n, const sq_inode *ino, size_t path_len)
 {
 	sq_frame f;
@@ -942,7 +995,8 @@ static bool push_dir(sq_image *sq, fg_node *n, const sq_inode *ino, size_t path_
 				    SQ_MAX_DEPTH);
 		return true;
 	}
-	if (!map_put(&sq->listings, key, n) || !FG_VEC_PUSH(&sq->stack, f)) {
+	if (!meta_for_depth(sq, sq->stack.n) || !map_put(&sq->listings, key, n) ||
+	    !FG_VEC_PUSH(&sq->stack, f)) {
 		fg_unpack_truncated(sq->ctx, n, "out of memory");
 		return false;
 	}
@@ -1056,7 +1110,9 @@ static void walk(sq_image *sq)
 		size_t fi = sq->stack.n - 1;
 		sqfs_dir_entry_t *ent = NULL;
 		sqfs_u64 ref = 0;
-		int r = sqfs_meta_reader_readdir(sq->dirs, &sq->stack.v[fi].rd, &ent, NULL, &ref);
+		sq->inodes = sq->meta.v[fi].inodes;
+		int r = sqfs_meta_reader_readdir(sq->meta.v[fi].dirs, &sq->stack.v[fi].rd, &ent,
+						 NULL, &ref);
 		if (r != 0) {
 			if (r < 0)
 				fg_unpack_truncated(sq->ctx, sq->stack.v[fi].node,
@@ -1142,20 +1198,38 @@ static void load_tables(sq_image *sq)
 				    sq_strerror(err));
 }
 
-static int open_readers(sq_image *sq, size_t len)
+/* Makes sure readers for directory depth DEPTH exist. */
+static bool meta_for_depth(sq_image *sq, size_t depth)
 {
 	const sqfs_super_t *s = &sq->super;
-	sq->inodes = sqfs_meta_reader_create(sq->file, sq->cmp, s->inode_table_start,
-					     s->directory_table_start);
-	sq->dirs = sqfs_meta_reader_create(sq->file, sq->cmp, s->directory_table_start,
-					   dir_table_end(s, len));
-	sq->blocks = sqfs_data_reader_create(sq->file, s->block_size, sq->cmp, 0);
-	return sq->inodes && sq->dirs && sq->blocks ? 0 : SQFS_ERROR_ALLOC;
+	while (sq->meta.n <= depth) {
+		sq_meta m;
+		m.inodes = sqfs_meta_reader_create(sq->file, sq->cmp, s->inode_table_start,
+						   s->directory_table_start);
+		m.dirs = sqfs_meta_reader_create(sq->file, sq->cmp, s->directory_table_start,
+						 dir_table_end(s, sq->len));
+		if (!m.inodes || !m.dirs || !FG_VEC_PUSH(&sq->meta, m)) {
+			sqfs_destroy(m.inodes);
+			sqfs_destroy(m.dirs);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int open_readers(sq_image *sq)
+{
+	sq->blocks = sqfs_data_reader_create(sq->file, sq->super.block_size, sq->cmp, 0);
+	if (!sq->blocks || !meta_for_depth(sq, 0))
+		return SQFS_ERROR_ALLOC;
+	sq->inodes = sq->meta.v[0].inodes;
+	return 0;
 }
 
 /* Opens the image: superblock, compressor, readers. Failures are fatal. */
 static int open_image(sq_image *sq, const uint8_t *data, size_t len)
 {
+	sq->len = len;
 	sq->file = mem_file_new(data, len);
 	if (!sq->file) {
 		fg_unpack_fail(sq->ctx, "out of memory");
@@ -1181,7 +1255,7 @@ static int open_image(sq_image *sq, const uint8_t *data, size_t len)
 	if (sq->super.bytes_used > len)
 		fg_unpack_truncated(sq->ctx, sq->root, "image truncated: %zu of %llu bytes present",
 				    len, (unsigned long long)sq->super.bytes_used);
-	if (open_readers(sq, len)) {
+	if (open_readers(sq)) {
 		fg_unpack_fail(sq->ctx, "out of memory");
 		return -1;
 	}
@@ -1218,8 +1292,11 @@ static int walk_root(sq_image *sq)
 static void close_image(sq_image *sq)
 {
 	sqfs_destroy(sq->blocks);
-	sqfs_destroy(sq->dirs);
-	sqfs_destroy(sq->inodes);
+	for (size_t i = 0; i < sq->meta.n; i++) {
+		sqfs_destroy(sq->meta.v[i].dirs);
+		sqfs_destroy(sq->meta.v[i].inodes);
+	}
+	FG_VEC_FREE(&sq->meta);
 	sqfs_destroy(sq->ids);
 	sqfs_destroy(sq->cmp);
 	sqfs_destroy(sq->file);
@@ -1276,6 +1353,7 @@ static int sq_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, siz
 const fg_format fg_format_squashfs = {
 	.name = "squashfs",
 	.kind = FG_FMT_FILESYSTEM,
+	.magics = sq_magics,
 	.probe = sq_probe,
 	.unpack = sq_unpack,
 };

@@ -74,8 +74,9 @@ static bool tar_v7_plausible(const uint8_t *h)
 	return t == '\0' || (t >= '0' && t <= '7');
 }
 
-static int tar_probe(const uint8_t *data, size_t len)
+static int tar_probe(const uint8_t *data, size_t len, uint64_t *chunk_len)
 {
+	(void)chunk_len; /* known only after reading to the end blocks */
 	if (len < TAR_BLOCK || !tar_checksum_ok(data))
 		return 0;
 	if (memcmp(data + TAR_MAGIC_OFF, "ustar", 5) == 0)
@@ -110,9 +111,16 @@ static int tar_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, si
 	return fg_archive_unpack(ctx, root, data, len, &tar_kind);
 }
 
+/* v7 archives have no magic: they are found only at the start of a file. */
+static const fg_magic tar_magics[] = {
+	{ "ustar", 5, 257 },
+	FG_MAGIC_END,
+};
+
 const fg_format fg_format_tar = {
 	.name = "tar",
 	.kind = FG_FMT_ARCHIVE,
+	.magics = tar_magics,
 	.probe = tar_probe,
 	.unpack = tar_unpack,
 };

@@ -9,8 +9,9 @@
 
 static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
 
-static int xz_probe(const uint8_t *data, size_t len)
+static int xz_probe(const uint8_t *data, size_t len, uint64_t *chunk_len)
 {
+	(void)chunk_len; /* the stream's end is found by decoding it */
 	if (len < 32 || memcmp(data, xz_magic, sizeof(xz_magic)) != 0)
 		return 0;
 	/* stream flags: first byte zero, check type in the low nibble */
@@ -19,49 +20,70 @@ static int xz_probe(const uint8_t *data, size_t len)
 	return 80;
 }
 
-static int xz_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, size_t len)
+/* Decodes one xz stream at IN into O; returns the bytes it used, or 0
+ * with *ERR set. Streams are decoded one at a time (not with
+ * LZMA_CONCATENATED) so data after the last stream is never claimed. */
+static size_t decode_stream(fg_unpack_ctx *ctx, const uint8_t *in, size_t in_len,
+			    fg_outbuf *o, const char **err)
 {
 	lzma_stream zs = LZMA_STREAM_INIT;
 	/* 256 MiB of decoder memory covers every preset (-9e needs 65 MiB). */
-	if (lzma_stream_decoder(&zs, 256u << 20, LZMA_CONCATENATED) != LZMA_OK) {
-		fg_unpack_fail(ctx, "liblzma init failed");
-		return -1;
+	if (lzma_stream_decoder(&zs, 256u << 20, 0) != LZMA_OK) {
+		*err = "liblzma init failed";
+		return 0;
 	}
-	fg_outbuf o;
-	fg_outbuf_init(&o, ctx, len);
-	zs.next_in = data;
-	zs.avail_in = len;
-	const char *err = NULL;
+	zs.next_in = in;
+	zs.avail_in = in_len;
 	lzma_ret rc = LZMA_OK;
-	lzma_action action = LZMA_RUN;
 	for (;;) {
-		if (!fg_outbuf_grow(&o, ctx, 64 * 1024)) {
-			err = "output limit reached";
+		if (!fg_outbuf_grow(o, ctx, 64 * 1024)) {
+			*err = "output limit reached";
 			break;
 		}
-		zs.next_out = o.data + o.len;
-		zs.avail_out = o.reserved - o.len;
+		zs.next_out = o->data + o->len;
+		zs.avail_out = o->reserved - o->len;
 		size_t before = zs.avail_out;
-		if (zs.avail_in == 0)
-			action = LZMA_FINISH;
-		rc = lzma_code(&zs, action);
-		o.len += before - zs.avail_out;
+		rc = lzma_code(&zs, zs.avail_in ? LZMA_RUN : LZMA_FINISH);
+		o->len += before - zs.avail_out;
 		if (rc == LZMA_STREAM_END)
 			break;
 		if (rc != LZMA_OK) {
 			switch (rc) {
-			case LZMA_DATA_ERROR: err = "corrupt xz data"; break;
-			case LZMA_BUF_ERROR: err = "stream is truncated"; break;
-			case LZMA_MEMLIMIT_ERROR: err = "decoder memory limit exceeded"; break;
-			case LZMA_FORMAT_ERROR: err = "not an xz stream"; break;
-			case LZMA_OPTIONS_ERROR: err = "unsupported xz options"; break;
-			default: err = "xz decoding failed"; break;
+			case LZMA_DATA_ERROR: *err = "corrupt xz data"; break;
+			case LZMA_BUF_ERROR: *err = "stream is truncated"; break;
+			case LZMA_MEMLIMIT_ERROR: *err = "decoder memory limit exceeded"; break;
+			case LZMA_FORMAT_ERROR: *err = "not an xz stream"; break;
+			case LZMA_OPTIONS_ERROR: *err = "unsupported xz options"; break;
+			default: *err = "xz decoding failed"; break;
 			}
 			break;
 		}
 	}
-	root->src_length = len - zs.avail_in;
+	size_t used = in_len - zs.avail_in;
 	lzma_end(&zs);
+	return rc == LZMA_STREAM_END ? used : 0;
+}
+
+static int xz_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, size_t len)
+{
+	fg_outbuf o;
+	fg_outbuf_init(&o, ctx, len);
+	const char *err = NULL;
+	size_t pos = 0;
+	for (;;) {
+		size_t used = decode_stream(ctx, data + pos, len - pos, &o, &err);
+		if (!used)
+			break;
+		pos += used;
+		/* stream padding: zero bytes in multiples of four, then maybe another stream */
+		size_t pad = pos;
+		while (pad + 4 <= len && !memcmp(data + pad, "\0\0\0\0", 4))
+			pad += 4;
+		if (pad + 6 > len || memcmp(data + pad, xz_magic, sizeof(xz_magic)) != 0)
+			break;
+		pos = pad;
+	}
+	root->src_length = pos ? pos : len;
 	if (o.len == 0) {
 		fg_outbuf_discard(&o, ctx);
 		fg_unpack_fail(ctx, "%s", err ? err : "no data");
@@ -78,9 +100,15 @@ static int xz_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, siz
 	return n ? 0 : -1;
 }
 
+static const fg_magic xz_magics[] = {
+	{ "\xfd" "7zXZ\x00", 6, 0 },
+	FG_MAGIC_END,
+};
+
 const fg_format fg_format_xz = {
 	.name = "xz",
 	.kind = FG_FMT_COMPRESSION,
+	.magics = xz_magics,
 	.probe = xz_probe,
 	.unpack = xz_unpack,
 };

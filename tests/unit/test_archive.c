@@ -537,8 +537,8 @@ static void tar_round_trip(const char *format, const char *variant)
 	uint8_t *data = make_tar(format, &len);
 	REQUIRE(data != NULL);
 	bool v7 = strcmp(format, "v7") == 0;
-	CHECK_INT_EQ(fg_format_tar.probe(data, len), v7 ? 40 : 70);
-	CHECK_INT_EQ(fg_format_cpio.probe(data, len), 0);
+	CHECK_INT_EQ(fg_format_tar.probe(data, len, &(uint64_t){0}), v7 ? 40 : 70);
+	CHECK_INT_EQ(fg_format_cpio.probe(data, len, &(uint64_t){0}), 0);
 	run r;
 	run_unpack(&r, &fg_format_tar, data, len);
 	CHECK_INT_EQ(r.rc, 0);
@@ -583,8 +583,8 @@ static void cpio_round_trip(const char *format, const char *variant, unsigned al
 	size_t len = 0;
 	uint8_t *data = make_cpio(format, &len);
 	REQUIRE(data != NULL);
-	CHECK_INT_EQ(fg_format_cpio.probe(data, len), strcmp(format, "bin") ? 80 : 50);
-	CHECK_INT_EQ(fg_format_tar.probe(data, len), 0);
+	CHECK_INT_EQ(fg_format_cpio.probe(data, len, &(uint64_t){0}), strcmp(format, "bin") ? 80 : 50);
+	CHECK_INT_EQ(fg_format_tar.probe(data, len, &(uint64_t){0}), 0);
 	run r;
 	run_unpack(&r, &fg_format_cpio, data, len);
 	CHECK_INT_EQ(r.rc, 0);
@@ -722,23 +722,23 @@ TEST(probe_rejects_random)
 			buf[i] = (uint8_t)rnd();
 		if (round & 1)
 			memcpy(buf + 257, "ustar", 5); /* magic alone is not enough */
-		CHECK_INT_EQ(fg_format_tar.probe(buf, sizeof(buf)), 0);
-		CHECK_INT_EQ(fg_format_cpio.probe(buf, sizeof(buf)), 0);
+		CHECK_INT_EQ(fg_format_tar.probe(buf, sizeof(buf), &(uint64_t){0}), 0);
+		CHECK_INT_EQ(fg_format_cpio.probe(buf, sizeof(buf), &(uint64_t){0}), 0);
 	}
 	memset(buf, 0, sizeof(buf));
-	CHECK_INT_EQ(fg_format_tar.probe(buf, sizeof(buf)), 0);
-	CHECK_INT_EQ(fg_format_cpio.probe(buf, sizeof(buf)), 0);
-	CHECK_INT_EQ(fg_format_tar.probe(buf, 0), 0);
-	CHECK_INT_EQ(fg_format_cpio.probe(buf, 0), 0);
+	CHECK_INT_EQ(fg_format_tar.probe(buf, sizeof(buf), &(uint64_t){0}), 0);
+	CHECK_INT_EQ(fg_format_cpio.probe(buf, sizeof(buf), &(uint64_t){0}), 0);
+	CHECK_INT_EQ(fg_format_tar.probe(buf, 0, &(uint64_t){0}), 0);
+	CHECK_INT_EQ(fg_format_cpio.probe(buf, 0, &(uint64_t){0}), 0);
 	/* cpio magics followed by junk */
 	memcpy(buf, "070701zz", 8);
-	CHECK_INT_EQ(fg_format_cpio.probe(buf, sizeof(buf)), 0);
+	CHECK_INT_EQ(fg_format_cpio.probe(buf, sizeof(buf), &(uint64_t){0}), 0);
 	memcpy(buf, "07070799", 8);
-	CHECK_INT_EQ(fg_format_cpio.probe(buf, sizeof(buf)), 0);
+	CHECK_INT_EQ(fg_format_cpio.probe(buf, sizeof(buf), &(uint64_t){0}), 0);
 	memset(buf, 0, 64);
 	buf[0] = 0xc7;
 	buf[1] = 0x71;
-	CHECK_INT_EQ(fg_format_cpio.probe(buf, sizeof(buf)), 0); /* no name, no type */
+	CHECK_INT_EQ(fg_format_cpio.probe(buf, sizeof(buf), &(uint64_t){0}), 0); /* no name, no type */
 }
 
 TEST(probe_tar_checksum)
@@ -746,13 +746,13 @@ TEST(probe_tar_checksum)
 	bytes b = { 0 };
 	tar_add(&b, "etc/passwd", '0', passwd, NULL);
 	tar_end(&b);
-	CHECK_INT_EQ(fg_format_tar.probe(b.p, b.n), 70);
-	CHECK_INT_EQ(fg_format_tar.probe(b.p, 511), 0);
+	CHECK_INT_EQ(fg_format_tar.probe(b.p, b.n, &(uint64_t){0}), 70);
+	CHECK_INT_EQ(fg_format_tar.probe(b.p, 511, &(uint64_t){0}), 0);
 	b.p[3] ^= 0x20; /* name changed, checksum not */
-	CHECK_INT_EQ(fg_format_tar.probe(b.p, b.n), 0);
+	CHECK_INT_EQ(fg_format_tar.probe(b.p, b.n, &(uint64_t){0}), 0);
 	b.p[3] ^= 0x20;
 	memcpy(b.p + 148, "0000000", 7);
-	CHECK_INT_EQ(fg_format_tar.probe(b.p, b.n), 0);
+	CHECK_INT_EQ(fg_format_tar.probe(b.p, b.n, &(uint64_t){0}), 0);
 
 	/* a signed-sum checksum (old writers) is accepted too */
 	tar_hdr t;
@@ -764,16 +764,16 @@ TEST(probe_tar_checksum)
 	char tmp[16];
 	snprintf(tmp, sizeof(tmp), "%06o", ssum);
 	memcpy(t.h + 148, tmp, 6);
-	CHECK_INT_EQ(fg_format_tar.probe(t.h, 512), 70);
+	CHECK_INT_EQ(fg_format_tar.probe(t.h, 512, &(uint64_t){0}), 70);
 
 	/* v7: no magic; accepted only with a printable name */
 	tar_init(&t, "bin/sh", '0', 0, NULL);
 	memset(t.h + 257, 0, 255);
 	tar_seal(&t);
-	CHECK_INT_EQ(fg_format_tar.probe(t.h, 512), 40);
+	CHECK_INT_EQ(fg_format_tar.probe(t.h, 512, &(uint64_t){0}), 40);
 	t.h[1] = 0x01;
 	tar_seal(&t);
-	CHECK_INT_EQ(fg_format_tar.probe(t.h, 512), 0);
+	CHECK_INT_EQ(fg_format_tar.probe(t.h, 512, &(uint64_t){0}), 0);
 	free(b.p);
 }
 
@@ -783,12 +783,12 @@ TEST(probe_cpio_forms)
 	newc_ent e = { .name = "init", .mode = 0100755, .data = "#!/bin/sh\n" };
 	newc_add(&b, &e);
 	newc_end(&b);
-	CHECK_INT_EQ(fg_format_cpio.probe(b.p, b.n), 80);
+	CHECK_INT_EQ(fg_format_cpio.probe(b.p, b.n, &(uint64_t){0}), 80);
 	b.p[5] = '2';
-	CHECK_INT_EQ(fg_format_cpio.probe(b.p, b.n), 80);
-	CHECK_INT_EQ(fg_format_cpio.probe(b.p, 109), 0);
+	CHECK_INT_EQ(fg_format_cpio.probe(b.p, b.n, &(uint64_t){0}), 80);
+	CHECK_INT_EQ(fg_format_cpio.probe(b.p, 109, &(uint64_t){0}), 0);
 	b.p[50] = 'g';
-	CHECK_INT_EQ(fg_format_cpio.probe(b.p, b.n), 0);
+	CHECK_INT_EQ(fg_format_cpio.probe(b.p, b.n, &(uint64_t){0}), 0);
 	free(b.p);
 
 	/* old binary, both byte orders */
@@ -801,12 +801,12 @@ TEST(probe_cpio_forms)
 			h[2 * i + (be ? 0 : 1)] = (uint8_t)(f[i] >> 8);
 		}
 		memcpy(h + 26, "abc", 4);
-		CHECK_INT_EQ(fg_format_cpio.probe(h, sizeof(h)), 50);
+		CHECK_INT_EQ(fg_format_cpio.probe(h, sizeof(h), &(uint64_t){0}), 50);
 		h[27] = '\n'; /* control character in the name */
-		CHECK_INT_EQ(fg_format_cpio.probe(h, sizeof(h)), 0);
+		CHECK_INT_EQ(fg_format_cpio.probe(h, sizeof(h), &(uint64_t){0}), 0);
 		h[27] = 'b';
 		h[6 + (be ? 0 : 1)] = 0xf0; /* mode type 0170000: none */
-		CHECK_INT_EQ(fg_format_cpio.probe(h, sizeof(h)), 0);
+		CHECK_INT_EQ(fg_format_cpio.probe(h, sizeof(h), &(uint64_t){0}), 0);
 	}
 }
 

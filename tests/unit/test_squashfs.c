@@ -496,6 +496,12 @@ static void check_special(run *r)
 	check_device(r, "dev/big", FG_NODE_CHR, 300, 70000);
 }
 
+static int probe(const uint8_t *data, size_t len, uint64_t *chunk_len)
+{
+	uint64_t dummy = 0;
+	return fg_format_squashfs.probe(data, len, chunk_len ? chunk_len : &dummy);
+}
+
 /* Builds the main tree with COMP and checks every field. */
 static void check_compressor(const char *comp)
 {
@@ -506,7 +512,7 @@ static void check_compressor(const char *comp)
 		return;
 	}
 	REQUIRE(img != NULL);
-	CHECK_INT_EQ(fg_format_squashfs.probe(img, len), 90);
+	CHECK_INT_EQ(probe(img, len, NULL), 90);
 	run r;
 	run_image(&r, img, len, NULL);
 	CHECK_INT_EQ(r.rc, 0);
@@ -531,6 +537,16 @@ static void check_compressor(const char *comp)
 }
 
 TEST(squashfs_gzip_all_fields) { check_compressor("gzip"); }
+
+TEST(squashfs_declares_its_magic)
+{
+	const fg_magic *m = fg_format_squashfs.magics;
+	REQUIRE(m != NULL && m[0].bytes != NULL);
+	CHECK_INT_EQ(m[0].len, 4);
+	CHECK_INT_EQ(m[0].at, 0);
+	CHECK(!memcmp(m[0].bytes, "hsqs", 4));
+	CHECK(m[1].bytes == NULL);
+}
 TEST(squashfs_xz) { check_compressor("xz"); }
 TEST(squashfs_lzma) { check_compressor("lzma"); }
 TEST(squashfs_lzo) { check_compressor("lzo"); }
@@ -596,29 +612,60 @@ TEST(squashfs_probe_rejects_what_is_not_v4_le)
 	size_t len;
 	uint8_t *img = build_main("gzip", NULL, &len);
 	REQUIRE(img != NULL);
-	CHECK_INT_EQ(fg_format_squashfs.probe(img, len), 90);
-	CHECK_INT_EQ(fg_format_squashfs.probe(img, 95), 0);   /* superblock cut */
-	CHECK_INT_EQ(fg_format_squashfs.probe(img, 0), 0);
+	CHECK_INT_EQ(probe(img, 95, NULL), 0);   /* superblock cut */
+	CHECK_INT_EQ(probe(img, 0, NULL), 0);
 	const uint8_t text[] = "this is not a filesystem image, just some text that is long enough "
 			       "to cover a whole superblock and then some more bytes";
-	CHECK_INT_EQ(fg_format_squashfs.probe(text, sizeof(text)), 0);
+	CHECK_INT_EQ(probe(text, sizeof(text), NULL), 0);
 
 	uint8_t sb[96];
 	memcpy(sb, img, sizeof(sb));
 	memcpy(sb, "sqsh", 4);                  /* big-endian magic */
-	CHECK_INT_EQ(fg_format_squashfs.probe(sb, sizeof(sb)), 0);
+	CHECK_INT_EQ(probe(sb, sizeof(sb), NULL), 0);
 	memcpy(sb, img, sizeof(sb));
 	sb[28] = 3;                             /* version 3.0 */
-	CHECK_INT_EQ(fg_format_squashfs.probe(sb, sizeof(sb)), 0);
+	CHECK_INT_EQ(probe(sb, sizeof(sb), NULL), 0);
 	memcpy(sb, img, sizeof(sb));
 	sb[22] = 16;                            /* block_log disagrees */
-	CHECK_INT_EQ(fg_format_squashfs.probe(sb, sizeof(sb)), 0);
+	CHECK_INT_EQ(probe(sb, sizeof(sb), NULL), 0);
 	memcpy(sb, img, sizeof(sb));
 	sb[12] = 1;                             /* block size not a power of two */
-	CHECK_INT_EQ(fg_format_squashfs.probe(sb, sizeof(sb)), 0);
+	CHECK_INT_EQ(probe(sb, sizeof(sb), NULL), 0);
 	memcpy(sb, img, sizeof(sb));
 	sb[12] = 0; sb[13] = 0; sb[14] = 0; sb[15] = 0x20; /* 512 MiB blocks */
-	CHECK_INT_EQ(fg_format_squashfs.probe(sb, sizeof(sb)), 0);
+	CHECK_INT_EQ(probe(sb, sizeof(sb), NULL), 0);
+	free(img);
+}
+
+static uint64_t le64_at(const uint8_t *p);
+
+TEST(squashfs_probe_scores_and_sizes_the_chunk)
+{
+	size_t len;
+	uint8_t *img = build_main("gzip", NULL, &len);
+	REQUIRE(img != NULL);
+	uint64_t used = le64_at(img + 40), chunk = 0;
+	CHECK(used <= len);
+	CHECK_INT_EQ(probe(img, len, &chunk), 90);
+	CHECK_INT_EQ(chunk, used);              /* mksquashfs padding excluded */
+
+	/* a truncated image is still squashfs, less surely */
+	CHECK_INT_EQ(probe(img, len / 2, &chunk), 60);
+	CHECK_INT_EQ(chunk, len / 2);
+
+	/* a damaged layout is claimed weakly: below the carving threshold,
+	 * but a whole file still gets unpacked and its trouble reported */
+	uint8_t *bad = malloc(len);
+	REQUIRE(bad != NULL);
+	memcpy(bad, img, len);
+	bad[20] = 9;                            /* unknown compressor */
+	int c = probe(bad, len, NULL);
+	CHECK(c > 0 && c < FG_CARVE_MIN_CONFIDENCE);
+	memcpy(bad, img, len);
+	memcpy(bad + 64, img + 72, 8);          /* inode table == directory table */
+	c = probe(bad, len, NULL);
+	CHECK(c > 0 && c < FG_CARVE_MIN_CONFIDENCE);
+	free(bad);
 	free(img);
 }
 

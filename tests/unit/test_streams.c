@@ -69,7 +69,7 @@ TEST(gzip_round_trip_uses_stored_name)
 	char *text = pattern(300000);
 	size_t n;
 	uint8_t *gz = make_gzip(text, 300000, "rootfs.img", &n);
-	CHECK(fg_format_gzip.probe(gz, n) > 0);
+	CHECK(fg_format_gzip.probe(gz, n, &(uint64_t){0}) > 0);
 	env e = unpack(&fg_format_gzip, "blob.bin", gz, n, NULL);
 	CHECK_INT_EQ(e.rc, 0);
 	REQUIRE(e.root && e.root->nchildren == 1);
@@ -125,10 +125,10 @@ TEST(gzip_truncated_and_corrupt)
 	fg_result_free(e.res);
 
 	static const uint8_t bad_flags[] = { 0x1f, 0x8b, 8, 0xe0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0 };
-	CHECK(fg_format_gzip.probe(bad_flags, sizeof(bad_flags)) == 0);
+	CHECK(fg_format_gzip.probe(bad_flags, sizeof(bad_flags), &(uint64_t){0}) == 0);
 	static const uint8_t name_runs_off[] = { 0x1f, 0x8b, 8, 0x08, 0, 0, 0, 0, 0, 3, 'a', 'b', 'c', 'd',
 						 'e', 'f', 'g', 'h' };
-	CHECK(fg_format_gzip.probe(name_runs_off, sizeof(name_runs_off)) == 0);
+	CHECK(fg_format_gzip.probe(name_runs_off, sizeof(name_runs_off), &(uint64_t){0}) == 0);
 	free(gz);
 	free(text);
 }
@@ -162,7 +162,7 @@ TEST(xz_round_trip_concatenated_and_truncated)
 	uint8_t *both = malloc(n1 + n2);
 	memcpy(both, a, n1);
 	memcpy(both + n1, b, n2);
-	CHECK(fg_format_xz.probe(both, n1 + n2) > 0);
+	CHECK(fg_format_xz.probe(both, n1 + n2, &(uint64_t){0}) > 0);
 	env e = unpack(&fg_format_xz, "fw.bin.xz", both, n1 + n2, NULL);
 	CHECK_INT_EQ(e.rc, 0);
 	REQUIRE(e.root && e.root->nchildren == 1);
