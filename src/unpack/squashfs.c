@@ -14,10 +14,15 @@
  *     limits go through sqfs_meta_reader_read_inode (the data reader
  *     needs its block list).
  *
- * Hard links: every directory entry naming a regular-file inode seen
- * before becomes a FG_NODE_FILE sharing the first entry's content (same
- * data pointer, charged to the budget once); identity is the inode's
- * on-disk reference, which cannot be forged the way inode numbers can.
+ * Shared content: every directory entry naming a regular-file inode seen
+ * before (a hard link; identity is the inode's on-disk reference, which
+ * cannot be forged the way inode numbers can), and every file whose
+ * content is stored where an earlier file's is (mksquashfs stores
+ * identical files once), becomes a FG_NODE_FILE with the first one's
+ * data pointer, read and charged to the budget once.
+ *
+ * Content is read after the walk, in disk order, by several threads when
+ * there is enough of it (see "file content: reading").
  *
  * Loops: a directory whose listing was already walked is not walked
  * again, and nesting stops at SQ_MAX_DEPTH.
