@@ -71,6 +71,7 @@ typedef struct fg_options {
 	fg_limits limits;
 	unsigned jobs;           /* worker threads; 0 = number of CPUs */
 	const char *credentials_file; /* extra password list, one per line; may be NULL */
+	int unpack_only;         /* stop after unpacking (no inventory, checks, compliance) */
 } fg_options;
 
 void fg_options_default(fg_options *opts);
@@ -134,6 +135,17 @@ int fg_report_json(const fg_result *res, FILE *out);
 /* Writes the unpacked tree as an indented listing (format chain, offsets,
  * sizes, modes). */
 int fg_report_tree(const fg_result *res, FILE *out);
+
+/* Writes the unpacked tree as JSON: every container with its provenance
+ * and coverage, every node with its metadata and SHA-256. */
+int fg_report_manifest(const fg_result *res, FILE *out);
+
+/* Writes the unpacked tree below DIR (created if missing; must be empty
+ * unless FORCE) and DIR/firmgate-manifest.json. Nothing is created outside
+ * DIR, no link is followed, devices and special bits are not created.
+ * Returns 0, 1 when some entries could not be written, -1 on failure;
+ * ERR names the problem. */
+int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -19,6 +19,7 @@ enum {
 
 int fg_cmd_scan(int argc, char **argv);
 int fg_cmd_unpack(int argc, char **argv);
+int fg_cmd_formats(int argc, char **argv);
 
 /* Shared option handling: returns true when OPT (a getopt_long value) was
  * a limit or jobs option and has been applied to O. On a bad value prints

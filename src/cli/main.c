@@ -16,7 +16,8 @@ static void usage(FILE *out)
 		"\n"
 		"Commands:\n"
 		"  scan INPUT      unpack, inventory, check and report\n"
-		"  unpack INPUT    unpack and list the file tree (--list)\n"
+		"  unpack INPUT    unpack: list the tree (--list) or write it (-o DIR)\n"
+		"  formats         list the formats this build unpacks\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help      this help; `firmgate COMMAND --help` for a command\n"
@@ -45,6 +46,8 @@ int main(int argc, char **argv)
 		return fg_cmd_scan(argc - 1, argv + 1);
 	if (!strcmp(cmd, "unpack"))
 		return fg_cmd_unpack(argc - 1, argv + 1);
+	if (!strcmp(cmd, "formats"))
+		return fg_cmd_formats(argc - 1, argv + 1);
 	fprintf(stderr, "firmgate: unknown command '%s' (try 'firmgate --help')\n", cmd);
 	return FG_EXIT_USAGE;
 }

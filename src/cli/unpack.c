@@ -1,5 +1,5 @@
 /*
- * unpack.c - `firmgate unpack --list`: show what the image holds.
+ * unpack.c - `firmgate unpack`: show or write what the image holds.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,45 +10,65 @@
 static void unpack_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: firmgate unpack --list INPUT [OPTIONS]\n"
+		"usage: firmgate unpack INPUT (--list [--json] | -o DIR [--force]) [OPTIONS]\n"
 		"\n"
-		"Unpacks INPUT in memory and prints the tree: mode, uid, gid, size and\n"
-		"name of every node, each container with its format, offset and length.\n"
-		"Nothing is written to disk.\n"
+		"Unpacks INPUT in memory, recursively, then either lists the tree or\n"
+		"writes it to DIR.\n"
 		"\n"
 		"Options:\n"
-		"  -l, --list             print the tree (required)\n"
+		"  -l, --list             print the tree: mode, uid, gid, size, name of every\n"
+		"                         node; each container with its format, offset, length\n"
+		"      --json             with --list: the manifest as JSON (metadata, SHA-256\n"
+		"                         of every file, containers, coverage ranges)\n"
+		"  -o, --output DIR       write the tree into DIR (created; must be empty):\n"
+		"                         a file that held something gets NAME.unpacked/ beside\n"
+		"                         it; DIR/firmgate-manifest.json records everything,\n"
+		"                         including device nodes, which are not created\n"
+		"      --force            write into a non-empty DIR\n"
 		FG_CLI_COMMON_HELP
-		"  -h, --help             this help\n");
+		"  -h, --help             this help\n"
+		"\n"
+		"Nothing is ever written outside DIR and no link is followed; setuid/setgid\n"
+		"bits and ownership are not applied.\n");
 }
+
+enum { OPT_JSON = 2000, OPT_FORCE };
 
 int fg_cmd_unpack(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "list", no_argument, NULL, 'l' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "help", no_argument, NULL, 'h' },
 		FG_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	fg_options opts;
 	fg_options_default(&opts);
-	bool list = false, bad = false;
+	opts.unpack_only = 1;
+	bool list = false, json = false, force = false, bad = false;
+	const char *outdir = NULL;
 	int opt;
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "lhj:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "lo:hj:", longopts, NULL)) != -1) {
 		if (fg_cli_common_option(opt, optarg, &opts, &bad))
 			continue;
 		switch (opt) {
 		case 'l': list = true; break;
+		case OPT_JSON: json = true; break;
+		case 'o': outdir = optarg; break;
+		case OPT_FORCE: force = true; break;
 		case 'h': unpack_usage(stdout); return FG_EXIT_OK;
 		default: unpack_usage(stderr); return FG_EXIT_USAGE;
 		}
 	}
 	if (bad)
 		return FG_EXIT_USAGE;
-	if (optind != argc - 1 || !list) {
-		fprintf(stderr, "firmgate unpack: expected --list and exactly one INPUT "
-				"(writing to a directory is not available yet)\n");
+	if (optind != argc - 1 || list == (outdir != NULL) || (json && !list)) {
+		fprintf(stderr, "firmgate unpack: give exactly one INPUT and either --list or -o DIR "
+				"(try 'firmgate unpack --help')\n");
 		return FG_EXIT_USAGE;
 	}
 	fg_result *res = NULL;
@@ -58,7 +78,19 @@ int fg_cmd_unpack(int argc, char **argv)
 		fprintf(stderr, "firmgate: %s\n", err);
 		return st == FG_ERR_INPUT ? FG_EXIT_INPUT : FG_EXIT_INTERNAL;
 	}
-	fg_report_tree(res, stdout);
+	int rc = FG_EXIT_OK;
+	if (list) {
+		if (json)
+			fg_report_manifest(res, stdout);
+		else
+			fg_report_tree(res, stdout);
+	} else {
+		int w = fg_extract_to_dir(res, outdir, force, err, sizeof(err));
+		if (w != 0) {
+			fprintf(stderr, "firmgate unpack: %s\n", err);
+			rc = w < 0 ? FG_EXIT_USAGE : FG_EXIT_INTERNAL;
+		}
+	}
 	fg_result_free(res);
-	return FG_EXIT_OK;
+	return rc;
 }

@@ -137,6 +137,11 @@ fg_status fg_scan(const char *input, const fg_options *opts, fg_result **out,
 		return FG_ERR_INPUT;
 	}
 
+	if (res->opts.unpack_only) {
+		*out = res;
+		return FG_OK;
+	}
+
 	for (size_t i = 0; i < res->filesystems.n; i++)
 		fg_inventory_tree(&res->tree, res->filesystems.v[i].root, &res->arena, &res->components);
 	double t2 = now();

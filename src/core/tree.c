@@ -232,7 +232,7 @@ size_t fg_node_path(const fg_node *n, char *buf, size_t cap)
 /* Carve roots are bookkeeping, not a format layer: the chain skips them,
  * and a container's path is shown only when it lives in a real file tree
  * (inside a stream or a carved blob the offset says it all). */
-const char *fg_node_chain(fg_tree *t, const fg_node *n)
+void fg_node_chain_buf(const fg_node *n, char *buf, size_t cap)
 {
 	const fg_node *roots[64];
 	size_t k = 0;
@@ -241,29 +241,36 @@ const char *fg_node_chain(fg_tree *t, const fg_node *n)
 			roots[k++] = r;
 		r = r->container ? fg_node_fsroot(r->container) : NULL;
 	}
-	char buf[4096];
 	size_t len = 0;
+	if (cap == 0)
+		return;
 	buf[0] = '\0';
 	while (k--) {
 		const fg_node *r = roots[k];
 		int w;
 		if (!r->container) {
-			w = snprintf(buf + len, sizeof(buf) - len, "%s", r->name);
+			w = snprintf(buf + len, cap - len, "%s", r->name);
 		} else {
 			char p[1024] = "";
 			const fg_node *outer = fg_node_fsroot(r->container);
 			bool in_tree = outer && (outer->flags & FG_NODE_FILESYSTEM);
 			if (in_tree)
 				fg_node_path(r->container, p, sizeof(p));
-			w = snprintf(buf + len, sizeof(buf) - len, "%s%s%s%s@0x%llx",
+			w = snprintf(buf + len, cap - len, "%s%s%s%s@0x%llx",
 				     len ? " > " : "", p, in_tree ? ":" : "",
 				     r->format ? r->format : "?",
 				     (unsigned long long)r->src_offset);
 		}
-		if (w < 0 || (size_t)w >= sizeof(buf) - len)
+		if (w < 0 || (size_t)w >= cap - len)
 			break;
 		len += (size_t)w;
 	}
+}
+
+const char *fg_node_chain(fg_tree *t, const fg_node *n)
+{
+	char buf[4096];
+	fg_node_chain_buf(n, buf, sizeof(buf));
 	pthread_mutex_lock(&t->lock);
 	const char *s = fg_arena_strdup(&t->arena, buf);
 	pthread_mutex_unlock(&t->lock);

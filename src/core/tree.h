@@ -157,6 +157,7 @@ size_t fg_node_path(const fg_node *n, char *buf, size_t cap);
 /* Provenance chain of N's file tree, e.g. "fw.bin > trx@0x0 > squashfs@0x1c".
  * Allocated in the tree's arena. */
 const char *fg_node_chain(fg_tree *t, const fg_node *n);
+void fg_node_chain_buf(const fg_node *n, char *buf, size_t cap);
 
 /* Resolves PATH inside the file tree ROOT. Symlinks are followed inside
  * the tree only (absolute targets are relative to ROOT), at most 40 hops;

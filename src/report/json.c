@@ -4,8 +4,24 @@
  * Deterministic: everything is written in the result's sorted order and
  * nothing time-dependent is included.
  */
+#include <string.h>
+
 #include "core/result.h"
 #include "report/jsonw.h"
+#include "report/report_internal.h"
+
+bool fg_input_coverage(const fg_node *root, fg_coverage *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (root->type != FG_NODE_FILE)
+		return false;
+	if (root->coverage) {
+		*out = *root->coverage;
+		return true;
+	}
+	out->unknown = root->data_len; /* nothing recognised at all */
+	return true;
+}
 
 static void write_input(fg_jsonw *w, const fg_result *r)
 {
@@ -14,7 +30,41 @@ static void write_input(fg_jsonw *w, const fg_result *r)
 	fg_jw_kstr(w, "name", r->input_name);
 	fg_jw_kstr(w, "type", r->input_is_dir ? "directory" : "file");
 	fg_jw_kuint(w, "size", r->input_size);
+	fg_coverage c;
+	if (fg_input_coverage(r->tree.root, &c)) {
+		fg_jw_key(w, "coverage");
+		fg_write_coverage(w, &c, true);
+	}
 	fg_jw_obj_end(w);
+}
+
+/* Every container that was unpacked, in tree order, with its provenance. */
+static bool write_container(fg_node *n, void *ud)
+{
+	fg_jsonw *w = ud;
+	const fg_node *r = n->unpacked;
+	if (!r || (r->flags & FG_NODE_CARVE))
+		return true;
+	char chain[4096];
+	fg_node_chain_buf(r, chain, sizeof(chain));
+	fg_jw_obj(w);
+	fg_jw_kstr(w, "chain", chain);
+	fg_jw_kstr(w, "format", r->format);
+	fg_jw_kstr(w, "format_info", r->format_info);
+	fg_jw_kuint(w, "offset", r->src_offset);
+	fg_jw_kuint(w, "length", r->src_length);
+	fg_jw_kbool(w, "truncated", (r->flags & FG_NODE_TRUNCATED) != 0);
+	fg_jw_kstr(w, "note", r->note);
+	fg_jw_obj_end(w);
+	return true;
+}
+
+static void write_containers(fg_jsonw *w, const fg_result *r)
+{
+	fg_jw_key(w, "containers");
+	fg_jw_arr(w);
+	fg_tree_walk(r->tree.root, write_container, w);
+	fg_jw_arr_end(w);
 }
 
 static void write_summary(fg_jsonw *w, const fg_result *r)
@@ -184,6 +234,7 @@ int fg_report_json(const fg_result *r, FILE *out)
 	fg_jw_obj_end(&w);
 	write_input(&w, r);
 	write_summary(&w, r);
+	write_containers(&w, r);
 	write_filesystems(&w, r);
 	write_components(&w, r);
 	write_vulns(&w, r);

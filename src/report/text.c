@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/result.h"
+#include "report/report_internal.h"
 
 typedef struct palette {
 	const char *reset, *bold, *dim, *sev[5], *pass, *fail;
@@ -43,6 +44,22 @@ static void print_filesystems(FILE *out, const palette *p, const fg_result *r)
 			(unsigned long long)fs->symlinks, (unsigned long long)fs->devices,
 			(fs->root->flags & FG_NODE_TRUNCATED) ? " (incomplete)" : "");
 	}
+}
+
+static void print_coverage(FILE *out, const palette *p, const fg_result *r)
+{
+	fg_coverage c;
+	if (!fg_input_coverage(r->tree.root, &c))
+		return;
+	double total = (double)(c.identified + c.padding + c.unknown + c.high_entropy);
+	if (total <= 0)
+		return;
+	fprintf(out, "%sCoverage%s %.1f%% of %.1f MiB identified (%.1f%% formats, %.1f%% padding); "
+		"%.1f%% unknown, %.1f%% high-entropy%s\n",
+		p->bold, p->reset, 100.0 * (double)(c.identified + c.padding) / total, total / 1048576.0,
+		100.0 * (double)c.identified / total, 100.0 * (double)c.padding / total,
+		100.0 * (double)c.unknown / total, 100.0 * (double)c.high_entropy / total,
+		c.high_entropy ? " (possibly encrypted)" : "");
 }
 
 static void print_components(FILE *out, const palette *p, const fg_result *r)
@@ -96,6 +113,7 @@ int fg_report_text(const fg_result *r, FILE *out, unsigned flags)
 	fprintf(out, "%sfirmgate %s%s  %s (%s)\n\n", p->bold, fg_version(), p->reset, r->input_name,
 		r->input_is_dir ? "directory" : "file");
 	print_filesystems(out, p, r);
+	print_coverage(out, p, r);
 	fputc('\n', out);
 	print_components(out, p, r);
 	if (r->components.n)

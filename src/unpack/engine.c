@@ -555,14 +555,13 @@ static void unpack_one(work_queue *q, fg_scanner *scanner, fg_node *file)
 			pos = used;
 		}
 	}
-	bool blob = is_blob(file);
-	if (!blob || pos >= len || !scanner) {
+	if (!is_blob(file)) {
 		FG_VEC_FREE(&cs.ranges);
 		return;
 	}
-
 	fg_candidate_vec cands = {0};
-	if (!fg_scanner_find(scanner, data, len, MAX_CANDIDATES_PER_BLOB, &cands))
+	if (pos < len && scanner &&
+	    !fg_scanner_find(scanner, data, len, MAX_CANDIDATES_PER_BLOB, &cands))
 		fg_diag_add(q->diags, FG_DIAG_WARNING, "unpack", fg_node_chain(q->tree, file),
 			    "more than %d magic candidates: carving stopped early",
 			    MAX_CANDIDATES_PER_BLOB);

@@ -59,6 +59,7 @@
 #define SQ_BATCH_BYTES (1u << 20) /* content one reader takes at a time */
 #define SQ_PARALLEL_MIN (8u << 20) /* less content than this: one thread */
 #define SQ_MAX_THREADS 8
+#define SQ_MAX_BLOCKS (1u << 24)  /* block list the library may allocate: 64 MiB */
 
 static const char *const comp_names[] = {
 	[SQFS_COMP_GZIP] = "gzip", [SQFS_COMP_LZMA] = "lzma", [SQFS_COMP_LZO] = "lzo",
@@ -607,14 +608,14 @@ static void set_device(fg_node *n, uint32_t dev)
 /* ---- file content: queued by the walk ---------------------------------- */
 
 /*
- * The walk only queues content; it is read afterwards, by several threads
- * when there is enough of it. A file becomes jobs of at most sq->chunk
- * bytes (the library walks a file's block list from its start on every
- * call, so calls are large to keep that linear). Consecutive jobs form
- * batches of about SQ_BATCH_BYTES, so small files sharing a fragment
- * block go to one reader and hit its cache; threads claim whole batches.
- * Results are applied to the nodes on the calling thread, in walk order,
- * so the tree and the reports do not depend on the threading.
+ * The walk only queues content; it is read afterwards. A file becomes
+ * jobs of at most sq->chunk bytes (the library walks a file's block list
+ * from its start on every call, so calls are large to keep that linear).
+ * Jobs run in disk order, cut into batches of about SQ_BATCH_BYTES that
+ * threads claim whole: small files sharing a fragment block then go to
+ * one reader, whose cache holds a single fragment block. Results are
+ * applied to the nodes on the calling thread, in walk order, so the tree
+ * and the reports do not depend on the threading.
  */
 
 /* Where a file's content lives: equal locations, equal bytes. */
@@ -707,8 +708,10 @@ static void queue_file(sq_image *sq, fg_node *n, sqfs_u64 ref, const sq_inode *i
 	n->size = ino->size;
 	if (ino->size == 0)
 		return;
-	/* before the library reads the block list: it allocates it unchecked */
-	if (ino->size > lim->max_file_size) {
+	/* before the library reads the block list: it allocates it unchecked,
+	 * so the list's length is capped even when the limits are not */
+	if (ino->size > lim->max_file_size ||
+	    ino->size / sq->super.block_size >= SQ_MAX_BLOCKS) {
 		fg_unpack_truncated(sq->ctx, n, "file of %llu bytes is over the per-file limit (%llu)",
 				    (unsigned long long)ino->size, (unsigned long long)lim->max_file_size);
 		return;
@@ -1107,8 +1110,8 @@ static void add_entry(sq_image *sq, size_t fi, const sqfs_dir_entry_t *ent, sqfs
 	place_entry(sq, ref, &ino, path_len);
 }
 
-/* Depth-first, in listing order: the order mksquashfs wrote the data
- * in, so the data reader's one-block and one-fragment caches hit. */
+/* Depth-first in listing order, on an explicit stack. Only metadata is
+ * read here; file content is queued (see "file content"). */
 static void walk(sq_image *sq)
 {
 	while (sq->stack.n && !sq->stop) {
@@ -1291,6 +1294,11 @@ static int walk_root(sq_image *sq)
 	if (sq->bad_owners)
 		fg_unpack_truncated(sq->ctx, sq->root, "%llu owner ids unresolvable (shown as %u)",
 				    (unsigned long long)sq->bad_owners, SQ_UNKNOWN_ID);
+	/* an empty image is fine; a broken one that yielded nothing is not */
+	if (sq->root->nchildren == 0 && (sq->root->flags & FG_NODE_TRUNCATED)) {
+		fg_unpack_fail(sq->ctx, "no entry could be read");
+		return -1;
+	}
 	return 0;
 }
 

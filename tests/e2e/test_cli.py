@@ -78,7 +78,8 @@ def test_basics():
         ok(p.returncode == 0 and b"usage: firmgate" in p.stdout, "%s prints usage" % args)
     for args in ([], ["frobnicate"], ["scan"], ["scan", "a", "b"], ["scan", DEMO, "--fail-on", "bogus"],
                  ["scan", DEMO, "--jobs", "x"], ["scan", DEMO, "--max-bytes", "-1"],
-                 ["scan", DEMO, "--format", "pdf"], ["scan", DEMO, "--nope"], ["unpack", DEMO]):
+                 ["scan", DEMO, "--format", "pdf"], ["scan", DEMO, "--nope"], ["unpack", DEMO],
+                 ["unpack", DEMO, "--list", "-o", "x"], ["unpack", DEMO, "--json", "-o", "x"]):
         p = run(args)
         ok(p.returncode == 2, "usage error exit 2 for %s (got %d)" % (args, p.returncode))
 
@@ -206,6 +207,67 @@ def test_unpack_list():
     ok("-rw-------     0     0" in out, "shadow mode and owner shown")
 
 
+def snapshot(root):
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        for n in dirnames + filenames:
+            out.append(os.path.join(dirpath, n))
+    return sorted(out)
+
+
+def test_unpack_to_dir():
+    import io
+    import tarfile
+    base = os.path.join(TMP, "hostile")
+    shutil.rmtree(base, ignore_errors=True)
+    outside = os.path.join(base, "outside")
+    os.makedirs(outside)
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        def add(name, data=b"x", **kw):
+            ti = tarfile.TarInfo(name)
+            for k, v in kw.items():
+                setattr(ti, k, v)
+            if ti.type == tarfile.REGTYPE:
+                ti.size = len(data)
+                tf.addfile(ti, io.BytesIO(data))
+            else:
+                tf.addfile(ti)
+        add("ok/file.txt", b"fine")
+        add("../escaped.txt", b"evil")
+        add("/abs/evil.txt", b"evil")
+        add("lnk", type=tarfile.SYMTYPE, linkname=outside)
+        add("lnk/pwned.txt", b"evil")
+        add("hard", type=tarfile.LNKTYPE, linkname="../../../etc/passwd")
+        add("suid", b"#!/bin/sh\n", mode=0o4755)
+        add("dev/console", type=tarfile.CHRTYPE, devmajor=5, devminor=1)
+    img = os.path.join(base, "hostile.tar")
+    with open(img, "wb") as f:
+        f.write(buf.getvalue())
+    out = os.path.join(base, "out")
+    before = snapshot(base)
+    p = run(["unpack", img, "-o", out])
+    ok(p.returncode in (0, 4), "hostile tar unpacks (exit %d: %s)" % (p.returncode, p.stderr))
+    after = [x for x in snapshot(base) if not x.startswith(out + os.sep) and x != out]
+    ok(after == before, "nothing created outside the output dir: %s" % sorted(set(after) - set(before)))
+    ok(os.listdir(outside) == [], "nothing written through the symlink")
+    ex = os.path.join(out, "hostile.tar.unpacked")
+    ok(open(os.path.join(ex, "ok", "file.txt")).read() == "fine", "regular content written")
+    ok(os.path.isfile(os.path.join(ex, "abs", "evil.txt")), "absolute path lands inside")
+    ok(os.path.islink(os.path.join(ex, "lnk")), "symlink created as a link")
+    st = os.stat(os.path.join(ex, "suid"))
+    ok(not (st.st_mode & 0o6000), "setuid bit not applied on disk")
+    ok(not os.path.exists(os.path.join(ex, "dev", "console")), "device node not created")
+    man = json.load(open(os.path.join(out, "firmgate-manifest.json")))
+    ents = {e["path"]: e for t in man["trees"] for e in t["entries"]}
+    ok(ents.get("/dev/console", {}).get("major") == 5, "device node recorded in the manifest")
+    ok(ents.get("/suid", {}).get("mode") == 0o4755, "setuid recorded in the manifest")
+    p = run(["unpack", img, "-o", out])
+    ok(p.returncode == 2 and b"not empty" in p.stderr, "non-empty output dir refused")
+    p = run(["unpack", img, "-o", out, "--force"])
+    ok(p.returncode in (0, 4), "--force writes into a non-empty dir")
+
+
 def main():
     global FG, DEMO, TMP
     ap = argparse.ArgumentParser()
@@ -217,7 +279,7 @@ def main():
     FG, DEMO, TMP = a.firmgate, a.demo, a.tmp
     os.makedirs(TMP, exist_ok=True)
     for t in (test_basics, test_bad_inputs, test_demo_findings, test_nested_streams, test_outputs,
-              test_unpack_list):
+              test_unpack_list, test_unpack_to_dir):
         t()
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -21,3 +21,8 @@ add_test(NAME e2e.samples
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_samples.py
           --firmgate $<TARGET_FILE:firmgate> --shared ${FG_SHARED_DIR})
 set_tests_properties(e2e.samples PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
+
+add_test(NAME e2e.unpack
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_unpack.py
+          --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR})
+set_tests_properties(e2e.unpack PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 1500)

@@ -1,9 +1,10 @@
 /*
  * test_squashfs.c - the squashfs handler against images mksquashfs builds
- * at test time: every compressor, every node type and attribute, hard
- * links, sparse and multi-block files, and hostile variants (truncated,
- * corrupted, patched names and loops, budgets). Exits 77 (skipped) when
- * mksquashfs is not installed.
+ * at test time: the probe, every compressor, every node type and
+ * attribute, hard links and duplicate files sharing content, sparse and
+ * multi-block files, and hostile variants (truncated, corrupted, patched
+ * names and loops, budgets). Exits 77 (skipped) when mksquashfs is not
+ * installed.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -12,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/diag.h"
@@ -256,6 +256,7 @@ static const char *main_stage(void)
 	put_sparse(stage, "data/sparse");
 	b = make_random(BIG_SIZE, 1);
 	put(stage, "data/big", b, BIG_SIZE, 0644);
+	put(stage, "data/big-copy", b, BIG_SIZE, 0600);  /* stored once by mksquashfs */
 	free(b);
 	b = make_random(BLOCK_128K, 2);
 	put(stage, "data/oneblock", b, BLOCK_128K, 0644);
@@ -468,7 +469,11 @@ static void check_content(run *r)
 
 	uint8_t *want = make_random(BIG_SIZE, 1);
 	check_file(r, "data/big", want, BIG_SIZE, 0644);
+	check_file(r, "data/big-copy", want, BIG_SIZE, 0600);
 	free(want);
+	/* identical files share one buffer */
+	fg_node *big = at(r, "data/big"), *copy = at(r, "data/big-copy");
+	CHECK(big && copy && big->data && big->data == copy->data);
 	want = make_random(BLOCK_128K, 2);
 	check_file(r, "data/oneblock", want, BLOCK_128K, 0644);
 	free(want);
@@ -495,6 +500,8 @@ static void check_special(run *r)
 	check_device(r, "dev/sda", FG_NODE_BLK, 8, 0);
 	check_device(r, "dev/big", FG_NODE_CHR, 300, 70000);
 }
+
+static uint64_t le64_at(const uint8_t *p);
 
 static int probe(const uint8_t *data, size_t len, uint64_t *chunk_len)
 {
@@ -582,7 +589,8 @@ TEST(squashfs_no_fragments_and_small_blocks)
 	free(img);
 }
 
-/* A file several data-reader calls long, with 4 KiB blocks. */
+/* A file several data-reader calls long, with 4 KiB blocks; it is over
+ * the handler's threshold for reading with several threads. */
 TEST(squashfs_huge_file_crosses_chunks)
 {
 	char stage[PATH_MAX];
@@ -603,6 +611,94 @@ TEST(squashfs_huge_file_crosses_chunks)
 	run_free(&r);
 	free(img);
 	free(want);
+}
+
+TEST(squashfs_empty_image_is_fine)
+{
+	char stage[PATH_MAX];
+	fmt(stage, sizeof(stage), "%s/empty", work_dir());
+	put_dir(stage, "", 0700);
+	size_t len;
+	uint8_t *img = build(stage, "gzip", NULL, false, &len);
+	REQUIRE(img != NULL);
+	run r;
+	run_image(&r, img, len, NULL);
+	CHECK_INT_EQ(r.rc, 0);
+	CHECK_INT_EQ(r.diags.items.n, 0);
+	REQUIRE(r.root != NULL);
+	CHECK_INT_EQ(r.root->nchildren, 0);
+	CHECK_INT_EQ(r.root->mode, 0700);
+	CHECK(!(r.root->flags & FG_NODE_TRUNCATED));
+	run_free(&r);
+	free(img);
+}
+
+/* Over 256 entries: several directory headers and metadata blocks. */
+TEST(squashfs_many_entries_in_one_directory)
+{
+	char stage[PATH_MAX];
+	fmt(stage, sizeof(stage), "%s/many", work_dir());
+	put_dir(stage, "", 0755);
+	put_dir(stage, "many", 0755);
+	for (int i = 0; i < 700; i++) {
+		char rel[64], text[64];
+		fmt(rel, sizeof(rel), "many/file-%03d", i);
+		fmt(text, sizeof(text), "content of file %d\n", i);
+		put(stage, rel, text, strlen(text), 0644);
+	}
+	size_t len;
+	uint8_t *img = build(stage, "zstd", NULL, false, &len);
+	REQUIRE(img != NULL);
+	run r;
+	run_image(&r, img, len, NULL);
+	CHECK_INT_EQ(r.rc, 0);
+	CHECK_INT_EQ(r.diags.items.n, 0);
+	fg_node *many = at(&r, "many");
+	REQUIRE(many != NULL);
+	CHECK_INT_EQ(many->nchildren, 700);
+	for (int i = 0; i < 700; i += 77) {
+		char rel[64], text[64];
+		fmt(rel, sizeof(rel), "many/file-%03d", i);
+		fmt(text, sizeof(text), "content of file %d\n", i);
+		CHECK(same_bytes(at(&r, rel), text, strlen(text)));
+	}
+	run_free(&r);
+	free(img);
+}
+
+/* A broken data block keeps the blocks before it and says why. */
+TEST(squashfs_bad_data_block_keeps_good_prefix)
+{
+	char stage[PATH_MAX];
+	fmt(stage, sizeof(stage), "%s/blocks", work_dir());
+	put_dir(stage, "", 0755);
+	uint8_t *text = malloc(4 * BLOCK_128K);
+	REQUIRE(text != NULL);
+	fill_text(text, 4 * BLOCK_128K);        /* four full blocks, no tail */
+	put(stage, "four", text, 4 * BLOCK_128K, 0644);
+	put(stage, "empty", "", 0, 0644);
+	size_t len;
+	uint8_t *img = build(stage, "gzip", NULL, false, &len);
+	if (!img)
+		free(text);
+	REQUIRE(img != NULL);
+	/* the data area ends where the inode table starts; its last bytes
+	 * are the checksum of the fourth block */
+	img[le64_at(img + 64) - 3] ^= 0xff;
+	run r;
+	run_image(&r, img, len, NULL);
+	CHECK_INT_EQ(r.rc, 0);
+	fg_node *four = at(&r, "four");
+	REQUIRE(four != NULL);
+	CHECK_INT_EQ(four->size, 4 * BLOCK_128K);
+	CHECK_INT_EQ(four->data_len, 3 * BLOCK_128K);
+	CHECK(four->data && !memcmp(four->data, text, 3 * BLOCK_128K));
+	CHECK(four->flags & FG_NODE_TRUNCATED);
+	CHECK(four->note && strstr(four->note, "after 393216 of 524288"));
+	CHECK(same_bytes(at(&r, "empty"), "", 0));
+	run_free(&r);
+	free(img);
+	free(text);
 }
 
 /* ---- probe ---------------------------------------------------------------- */
@@ -636,8 +732,6 @@ TEST(squashfs_probe_rejects_what_is_not_v4_le)
 	CHECK_INT_EQ(probe(sb, sizeof(sb), NULL), 0);
 	free(img);
 }
-
-static uint64_t le64_at(const uint8_t *p);
 
 TEST(squashfs_probe_scores_and_sizes_the_chunk)
 {
