@@ -12,7 +12,7 @@ packages="
 "
 # The test suite also builds the firmware corpus and compares with these.
 test_packages="
-	clang
+	clang cpio
 "
 
 want=""

@@ -145,7 +145,8 @@ bool fg_scanner_find(fg_scanner *s, const uint8_t *data, size_t len, size_t max,
 			break;
 		off += n - overlap;
 	}
-	qsort(out->v + first, out->n - first, sizeof(*out->v), cand_cmp);
+	if (out->n - first > 1)
+		qsort(out->v + first, out->n - first, sizeof(*out->v), cand_cmp);
 	/* windows overlap: drop exact duplicates */
 	size_t w = first;
 	for (size_t i = first; i < out->n; i++)

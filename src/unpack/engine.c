@@ -521,7 +521,8 @@ static void store_coverage(work_queue *q, fg_node *file, carve_state *cs)
 	pthread_mutex_unlock(&q->tree->lock);
 	if (!cov || !r)
 		return;
-	memcpy(r, cs->ranges.v, cs->ranges.n * sizeof(fg_range));
+	if (cs->ranges.n)
+		memcpy(r, cs->ranges.v, cs->ranges.n * sizeof(fg_range));
 	cov->ranges = r;
 	cov->n = cs->ranges.n;
 	for (size_t i = 0; i < cov->n; i++) {

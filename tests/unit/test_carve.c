@@ -153,3 +153,15 @@ TEST(entropy_and_padding_runs)
 	CHECK(v.v[2].kind == FG_RANGE_UNKNOWN && v.v[2].length == 100);
 	FG_VEC_FREE(&v);
 }
+
+/* Regression: a blob with no magic at all left the candidate list empty,
+ * and sorting an empty list handed qsort a NULL pointer (UBSan). */
+TEST(a_blob_without_any_magic)
+{
+	static const uint8_t text[] = "plain text, no magic anywhere in here, nothing to carve.";
+	fg_result *r = scan_blob(text, sizeof(text) - 1);
+	CHECK(r->tree.root->unpacked == NULL);
+	REQUIRE(r->tree.root->coverage && r->tree.root->coverage->n == 1);
+	CHECK(r->tree.root->coverage->ranges[0].kind == FG_RANGE_UNKNOWN);
+	fg_result_free(r);
+}
