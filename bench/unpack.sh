@@ -68,7 +68,7 @@ for name in $images; do
 	j1=$1
 	set -- $(measure "$fg" unpack -j 2 "$img" -o "$work/out")
 	j2=$1; rss=$2
-	set -- $(measure sh -c "cd '$work' && mkdir -p out && cd out && binwalk -Me -q '$img'")
+	set -- $(measure sh -c "cd '$work' && mkdir -p out && cd out && binwalk -Me -q $(test "$(id -u)" = 0 && echo --run-as=root) '$img'")
 	bw=$1
 	python3 - "$name" "$size" "$floor" "$j1" "$j2" "$bw" "$rss" "$unpacked" <<'PY'
 import sys
