@@ -61,6 +61,7 @@ typedef struct fg_limits {
 	uint64_t max_files;      /* nodes created by unpacking */
 	uint64_t max_ratio;      /* expanded bytes per input byte, per container */
 	uint64_t max_file_size;  /* one extracted file */
+	double max_seconds;      /* wall-clock time for unpacking; 0 = no limit */
 } fg_limits;
 
 void fg_limits_default(fg_limits *limits);

@@ -34,6 +34,7 @@ enum {
 	OPT_MAX_FILES,
 	OPT_MAX_RATIO,
 	OPT_MAX_FILE_SIZE,
+	OPT_MAX_SECONDS,
 	OPT_CREDENTIALS,
 	OPT_FAIL_ON,
 	OPT_FORMAT,
@@ -47,7 +48,8 @@ enum {
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES }, \
 	{ "max-files", required_argument, NULL, OPT_MAX_FILES }, \
 	{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO }, \
-	{ "max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE }
+	{ "max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE }, \
+	{ "max-seconds", required_argument, NULL, OPT_MAX_SECONDS }
 
 #define FG_CLI_COMMON_HELP \
 	"  -j, --jobs N           worker threads (default: number of CPUs)\n" \
@@ -55,7 +57,8 @@ enum {
 	"      --max-bytes SIZE   total bytes unpacking may produce (default 8G)\n" \
 	"      --max-files N      most files unpacking may create (default 2000000)\n" \
 	"      --max-ratio N      most output bytes per input byte of a stream (default 1000)\n" \
-	"      --max-file-size SIZE  largest single extracted file (default 2G)\n"
+	"      --max-file-size SIZE  largest single extracted file (default 2G)\n" \
+	"      --max-seconds N    wall-clock time unpacking may take (default 600; 0 = none)\n"
 
 /* Parses "123", "64K", "10M", "8G". */
 bool fg_cli_parse_size(const char *s, unsigned long long *out);

@@ -71,6 +71,10 @@ bool fg_cli_common_option(int opt, const char *arg, fg_options *o, bool *bad)
 		if (parse_count("max-file-size", arg, ~0ull, &v, bad))
 			o->limits.max_file_size = v;
 		return true;
+	case OPT_MAX_SECONDS:
+		if (parse_count("max-seconds", arg, 1000000, &v, bad))
+			o->limits.max_seconds = (double)v;
+		return true;
 	default:
 		return false;
 	}

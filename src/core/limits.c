@@ -1,5 +1,7 @@
 #include "limits.h"
 
+#include <time.h>
+
 void fg_limits_default(fg_limits *l)
 {
 	l->max_depth = 16;
@@ -7,6 +9,7 @@ void fg_limits_default(fg_limits *l)
 	l->max_files = 2000000;
 	l->max_ratio = 1000;               /* zlib tops out near 1032:1 */
 	l->max_file_size = 2ull << 30;     /* 2 GiB per extracted file */
+	l->max_seconds = 600;              /* ten minutes of unpacking */
 }
 
 void fg_budget_init(fg_budget *b, const fg_limits *limits)
@@ -14,6 +17,31 @@ void fg_budget_init(fg_budget *b, const fg_limits *limits)
 	b->limits = *limits;
 	atomic_init(&b->bytes, 0);
 	atomic_init(&b->files, 0);
+	atomic_init(&b->expired, 0);
+	b->deadline = 0;
+}
+
+static double monotonic_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void fg_budget_start_clock(fg_budget *b)
+{
+	b->deadline = b->limits.max_seconds > 0 ? monotonic_now() + b->limits.max_seconds : 0;
+}
+
+bool fg_budget_expired(fg_budget *b)
+{
+	if (atomic_load(&b->expired))
+		return true;
+	if (b->deadline > 0 && monotonic_now() > b->deadline) {
+		atomic_store(&b->expired, 1);
+		return true;
+	}
+	return false;
 }
 
 bool fg_budget_take_bytes(fg_budget *b, uint64_t n)
@@ -33,6 +61,9 @@ void fg_budget_give_back_bytes(fg_budget *b, uint64_t n)
 
 bool fg_budget_take_file(fg_budget *b)
 {
+	/* one clock read per node is cheap next to creating the node */
+	if (fg_budget_expired(b))
+		return false;
 	uint64_t cur = atomic_load(&b->files);
 	do {
 		if (cur >= b->limits.max_files)

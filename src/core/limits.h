@@ -18,6 +18,8 @@ typedef struct fg_budget {
 	fg_limits limits;
 	_Atomic uint64_t bytes;  /* expanded bytes so far */
 	_Atomic uint64_t files;  /* nodes created so far */
+	double deadline;         /* CLOCK_MONOTONIC seconds; 0 = none */
+	_Atomic int expired;     /* sticky once the deadline passed */
 } fg_budget;
 
 void fg_budget_init(fg_budget *b, const fg_limits *limits);
@@ -26,6 +28,13 @@ void fg_budget_init(fg_budget *b, const fg_limits *limits);
 bool fg_budget_take_bytes(fg_budget *b, uint64_t n);
 void fg_budget_give_back_bytes(fg_budget *b, uint64_t n);
 bool fg_budget_take_file(fg_budget *b);
+
+/* Starts the wall-clock budget (called when unpacking starts). */
+void fg_budget_start_clock(fg_budget *b);
+
+/* True once the wall-clock budget is spent; handlers stop creating nodes
+ * then, and the engine starts no new container. */
+bool fg_budget_expired(fg_budget *b);
 
 /* Largest output a decompressor may produce from IN_LEN input bytes,
  * honouring the ratio, file-size and remaining total budgets. */

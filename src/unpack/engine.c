@@ -72,9 +72,14 @@ void fg_unpack_fail(fg_unpack_ctx *ctx, const char *fmt, ...)
 fg_node *fg_unpack_add(fg_unpack_ctx *ctx, fg_node *root, const char *path, fg_node_type type)
 {
 	if (!fg_budget_take_file(ctx->budget)) {
-		if (!(root->flags & FG_NODE_TRUNCATED))
-			fg_unpack_truncated(ctx, root, "file-count limit (%llu) reached",
-					    (unsigned long long)ctx->budget->limits.max_files);
+		if (!(root->flags & FG_NODE_TRUNCATED)) {
+			if (fg_budget_expired(ctx->budget))
+				fg_unpack_truncated(ctx, root, "time limit (%.0f s) reached",
+						    ctx->budget->limits.max_seconds);
+			else
+				fg_unpack_truncated(ctx, root, "file-count limit (%llu) reached",
+						    (unsigned long long)ctx->budget->limits.max_files);
+		}
 		return NULL;
 	}
 	for (const char *p = path; *p; ) {
@@ -375,6 +380,11 @@ static fg_node *run_handler(work_queue *q, fg_node *file, const fg_format *fmt,
 				    q->budget->limits.max_depth, fmt->name);
 		return NULL;
 	}
+	if (fg_budget_expired(q->budget)) {
+		fg_unpack_truncated(&ctx, file, "time limit (%.0f s) reached: %s not unpacked",
+				    q->budget->limits.max_seconds, fmt->name);
+		return NULL;
+	}
 	ctx.root = fg_tree_attach_root(q->tree, file, fmt->name, offset, len,
 				       fmt->kind == FG_FMT_FILESYSTEM || fmt->kind == FG_FMT_ARCHIVE);
 	if (!ctx.root)
@@ -635,6 +645,7 @@ void fg_unpack_all(fg_tree *tree, fg_budget *budget, fg_diag_list *diags, unsign
 		   fg_unpack_stats *stats)
 {
 	work_queue q = { .tree = tree, .budget = budget, .diags = diags };
+	fg_budget_start_clock(budget);
 	pthread_mutex_init(&q.lock, NULL);
 	pthread_cond_init(&q.cond, NULL);
 	fg_tree_walk(tree->root, collect_files, &q.items);

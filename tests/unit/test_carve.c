@@ -165,3 +165,24 @@ TEST(a_blob_without_any_magic)
 	CHECK(r->tree.root->coverage->ranges[0].kind == FG_RANGE_UNKNOWN);
 	fg_result_free(r);
 }
+
+TEST(the_wall_clock_budget_stops_unpacking)
+{
+	uint8_t blob[512];
+	size_t n = put_gzip(blob, sizeof(blob), "late\n");
+	fg_options o;
+	fg_options_default(&o);
+	o.limits.max_seconds = 1e-9; /* spent before the first container */
+	fg_result *r = fg_result_new(&o);
+	fg_node *f = fg_node_new(&r->tree, "blob.gz", 7, FG_NODE_FILE);
+	f->flags = FG_NODE_FSROOT;
+	f->data = blob;
+	f->data_len = n;
+	r->tree.root = f;
+	fg_unpack_all(&r->tree, &r->budget, &r->diags, 1, NULL);
+	CHECK(f->unpacked == NULL);
+	CHECK(f->flags & FG_NODE_TRUNCATED);
+	CHECK(f->note && strstr(f->note, "time limit") != NULL);
+	CHECK(fg_budget_expired(&r->budget));
+	fg_result_free(r);
+}

@@ -299,15 +299,17 @@ static uint8_t *read_whole(const char *path, size_t *len)
 }
 
 /* Runs mksquashfs on STAGE; NULL when it fails (e.g. compressor missing). */
-static uint8_t *build(const char *stage, const char *comp, const char *opts, bool pseudo, size_t *len)
+static uint8_t *build(const char *stage, const char *comp, const char *opts, bool pseudo,
+		      size_t *len)
 {
 	static unsigned seq;
 	char out[PATH_MAX], pf[PATH_MAX + 8] = "", cmd[4 * PATH_MAX + 256];
 	fmt(out, sizeof(out), "%s/img-%u.sqfs", work_dir(), seq++);
 	if (pseudo)
 		fmt(pf, sizeof(pf), "-pf %s/pseudo", work_dir());
-	fmt(cmd, sizeof(cmd), "'%s' '%s' '%s' -noappend -no-progress -quiet -comp %s %s %s >'%s/mksquashfs.log' 2>&1",
-		 g_mksquashfs, stage, out, comp, pf, opts ? opts : "", work_dir());
+	fmt(cmd, sizeof(cmd),
+	    "'%s' '%s' '%s' -noappend -no-progress -quiet -comp %s %s %s >'%s/mksquashfs.log' 2>&1",
+	    g_mksquashfs, stage, out, comp, pf, opts ? opts : "", work_dir());
 	int st = system(cmd);
 	uint8_t *img = NULL;
 	if (st == 0)
@@ -386,7 +388,9 @@ static size_t node_count(run *r)
 
 static bool same_bytes(const fg_node *n, const void *want, size_t len)
 {
-	return n && n->size == len && n->data_len == len && (len == 0 || (n->data && !memcmp(n->data, want, len)));
+	if (!n || n->size != len || n->data_len != len)
+		return false;
+	return len == 0 || (n->data && !memcmp(n->data, want, len));
 }
 
 /* ---- checking the main tree -------------------------------------------- */
@@ -405,7 +409,8 @@ static void check_file(run *r, const char *path, const void *want, size_t len, u
 	CHECK(!(n->flags & FG_NODE_TRUNCATED));
 }
 
-static void check_node(run *r, const char *path, fg_node_type type, uint32_t mode, uint32_t uid, uint32_t gid)
+static void check_node(run *r, const char *path, fg_node_type type, uint32_t mode,
+		       uint32_t uid, uint32_t gid)
 {
 	fg_node *n = at(r, path);
 	if (!n) {
