@@ -47,6 +47,7 @@
 #include <sqfs/super.h>
 
 #include "core/cursor.h"
+#include "core/u64map.h"
 #include "unpack/format.h"
 
 #define SQ_SUPER_SIZE 96
@@ -293,74 +294,6 @@ static sqfs_compressor_t *lzo_reader_new(size_t block_size)
 	return &lz->base;
 }
 
-/* ---- a small u64 -> pointer hash map --------------------------------- */
-
-/* Open addressing; an empty slot has a NULL value, so values never are. */
-typedef struct u64_map {
-	uint64_t *keys;
-	void **vals;
-	size_t cap, n;
-} u64_map;
-
-static size_t map_slot(uint64_t k, size_t cap)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	return (size_t)k & (cap - 1);
-}
-
-static void *map_get(const u64_map *m, uint64_t k)
-{
-	if (!m->cap)
-		return NULL;
-	for (size_t i = map_slot(k, m->cap); m->vals[i]; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == k)
-			return m->vals[i];
-	return NULL;
-}
-
-static void map_insert(u64_map *m, uint64_t k, void *v)
-{
-	size_t i = map_slot(k, m->cap);
-	while (m->vals[i] && m->keys[i] != k)
-		i = (i + 1) & (m->cap - 1);
-	if (!m->vals[i])
-		m->n++;
-	m->keys[i] = k;
-	m->vals[i] = v;
-}
-
-static bool map_put(u64_map *m, uint64_t k, void *v)
-{
-	if ((m->n + 1) * 2 > m->cap) {
-		u64_map bigger = { 0 };
-		bigger.cap = m->cap ? m->cap * 2 : 64;
-		bigger.keys = malloc(bigger.cap * sizeof(*bigger.keys));
-		bigger.vals = calloc(bigger.cap, sizeof(*bigger.vals));
-		if (!bigger.keys || !bigger.vals) {
-			free(bigger.keys);
-			free(bigger.vals);
-			return false;
-		}
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->vals[i])
-				map_insert(&bigger, m->keys[i], m->vals[i]);
-		free(m->keys);
-		free(m->vals);
-		*m = bigger;
-	}
-	map_insert(m, k, v);
-	return true;
-}
-
-static void map_free(u64_map *m)
-{
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof(*m));
-}
-
 /* ---- the walk's state ------------------------------------------------ */
 
 typedef struct sq_frame {
@@ -429,12 +362,12 @@ typedef struct sq_image {
 	FG_VEC(size_t) batches;        /* first entry of each batch in order */
 	_Atomic size_t next_batch;
 	FG_VEC(sq_content) contents;
-	u64_map content_index;         /* location hash -> contents index + 1 */
+	fg_u64map content_index;         /* location hash -> contents index + 1 */
 	FG_VEC(sqfs_inode_generic_t *) block_lists;
 	FG_VEC(sq_link) links;
 
-	u64_map files;                 /* inode ref -> first node of a regular file */
-	u64_map listings;              /* directory listings already walked */
+	fg_u64map files;                 /* inode ref -> first node of a regular file */
+	fg_u64map listings;              /* directory listings already walked */
 	FG_VEC(sq_frame) stack;
 	char *path;                    /* path of the entry being added */
 	size_t path_cap;
@@ -654,7 +587,7 @@ static bool same_location(const sqfs_inode_generic_t *a, const sqfs_inode_generi
  * stores identical files once; reading them once saves time and memory. */
 static fg_node *find_content(sq_image *sq, const sqfs_inode_generic_t *gi, uint64_t hash)
 {
-	uintptr_t idx = (uintptr_t)map_get(&sq->content_index, hash);
+	uintptr_t idx = (uintptr_t)fg_u64map_get(&sq->content_index, hash);
 	if (!idx || !same_location(sq->contents.v[idx - 1].gi, gi))
 		return NULL;
 	return sq->contents.v[idx - 1].node;
@@ -665,9 +598,9 @@ static void remember_content(sq_image *sq, fg_node *n, const sqfs_inode_generic_
 {
 	sq_content c = { n, gi };
 	/* a hash collision keeps the older entry: both still read fine */
-	if (map_get(&sq->content_index, hash) || !FG_VEC_PUSH(&sq->contents, c))
+	if (fg_u64map_get(&sq->content_index, hash) || !FG_VEC_PUSH(&sq->contents, c))
 		return;
-	if (!map_put(&sq->content_index, hash, (void *)(uintptr_t)sq->contents.n))
+	if (!fg_u64map_put(&sq->content_index, hash, (void *)(uintptr_t)sq->contents.n))
 		sq->contents.n--;
 }
 
@@ -762,7 +695,7 @@ static void add_file(sq_image *sq, sqfs_u64 ref, const sq_inode *ino)
 	if (!n)
 		return;
 	set_meta(n, ino);
-	const fg_node *first = map_get(&sq->files, ref);
+	const fg_node *first = fg_u64map_get(&sq->files, ref);
 	if (first) {
 		sq_link l = { n, first };
 		if (!FG_VEC_PUSH(&sq->links, l))
@@ -770,7 +703,7 @@ static void add_file(sq_image *sq, sqfs_u64 ref, const sq_inode *ino)
 		return;
 	}
 	queue_file(sq, n, ref, ino);
-	if (!map_put(&sq->files, ref, n))
+	if (!fg_u64map_put(&sq->files, ref, n))
 		fg_unpack_truncated(sq->ctx, n, "out of memory tracking hard links");
 }
 
@@ -994,7 +927,7 @@ static bool push_dir(sq_image *sq, fg_node *n, const sq_inode *ino, size_t path_
 	if (ino->dir_size <= sizeof(sqfs_dir_header_t) + 3)
 		return true;
 	uint64_t key = ((uint64_t)f.rd.init.block << 16) | (ino->dir_offset & 0xffff);
-	if (map_get(&sq->listings, key)) {
+	if (fg_u64map_get(&sq->listings, key)) {
 		fg_unpack_truncated(sq->ctx, n, "directory loop: listing already walked");
 		return true;
 	}
@@ -1003,7 +936,7 @@ static bool push_dir(sq_image *sq, fg_node *n, const sq_inode *ino, size_t path_
 				    SQ_MAX_DEPTH);
 		return true;
 	}
-	if (!meta_for_depth(sq, sq->stack.n) || !map_put(&sq->listings, key, n) ||
+	if (!meta_for_depth(sq, sq->stack.n) || !fg_u64map_put(&sq->listings, key, n) ||
 	    !FG_VEC_PUSH(&sq->stack, f)) {
 		fg_unpack_truncated(sq->ctx, n, "out of memory");
 		return false;
@@ -1320,10 +1253,10 @@ static void close_image(sq_image *sq)
 	FG_VEC_FREE(&sq->order);
 	FG_VEC_FREE(&sq->batches);
 	FG_VEC_FREE(&sq->contents);
-	map_free(&sq->content_index);
+	fg_u64map_free(&sq->content_index);
 	FG_VEC_FREE(&sq->links);
-	map_free(&sq->files);
-	map_free(&sq->listings);
+	fg_u64map_free(&sq->files);
+	fg_u64map_free(&sq->listings);
 	FG_VEC_FREE(&sq->stack);
 	free(sq->path);
 }

@@ -6,6 +6,7 @@
 #include "core/cursor.h"
 #include "core/limits.h"
 #include "core/tree.h"
+#include "core/u64map.h"
 
 TEST(arena_alloc_is_zeroed_aligned_and_survives_big_blocks)
 {
@@ -196,3 +197,21 @@ TEST(budget_refuses_past_the_limits)
 }
 
 int main(void) { return RUN_TESTS(); }
+
+TEST(u64map_grows_and_finds)
+{
+	fg_u64map m = {0};
+	static int vals[3];
+	CHECK(fg_u64map_get(&m, 1) == NULL);
+	for (uint64_t k = 0; k < 10000; k++)
+		REQUIRE(fg_u64map_put(&m, k << 32, &vals[k % 3]));
+	CHECK_INT_EQ(m.n, 10000);
+	CHECK(fg_u64map_get(&m, 7ull << 32) == &vals[1]);
+	CHECK(fg_u64map_get(&m, 7) == NULL);
+	CHECK(fg_u64map_put(&m, 7ull << 32, &vals[2]));
+	CHECK_INT_EQ(m.n, 10000); /* replaced, not added */
+	CHECK(fg_u64map_get(&m, 7ull << 32) == &vals[2]);
+	CHECK(!fg_u64map_put(&m, 5, NULL));
+	fg_u64map_free(&m);
+	CHECK(fg_u64map_get(&m, 0) == NULL);
+}
