@@ -133,6 +133,10 @@ typedef enum fg_text_flags {
 int fg_report_text(const fg_result *res, FILE *out, unsigned flags);
 int fg_report_json(const fg_result *res, FILE *out);
 
+/* SARIF 2.1.0: every check a rule, every finding a result located at its
+ * path in the image, with a stable partial fingerprint. */
+int fg_report_sarif(const fg_result *res, FILE *out);
+
 /* Writes the unpacked tree as an indented listing (format chain, offsets,
  * sizes, modes). */
 int fg_report_tree(const fg_result *res, FILE *out);

@@ -12,7 +12,7 @@ packages="
 "
 # The test suite also builds the firmware corpus and compares with these.
 test_packages="
-	clang cpio
+	clang cpio python3-jsonschema mtd-utils bzip2 lz4 lzop xz-utils zstd zip p7zip-full
 "
 
 want=""

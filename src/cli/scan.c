@@ -21,8 +21,9 @@ static void scan_usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  -o, --output DIR       write the reports into DIR (created if missing)\n"
-		"  -f, --format LIST      report formats, comma-separated: json,text\n"
-		"                         (default: json with -o; the summary on stdout without)\n"
+		"  -f, --format LIST      report formats, comma-separated: json, text, sarif\n"
+		"                         (default: json with -o; without -o, json or sarif\n"
+		"                         print that report on stdout instead of the summary)\n"
 		"      --fail-on SEV      exit 1 when a finding is at or above SEV:\n"
 		"                         info, low, medium, high (default), critical, none\n"
 		"      --credentials FILE extra passwords to try, one per line\n"
@@ -39,7 +40,7 @@ static void scan_usage(FILE *out)
 typedef struct scan_args {
 	const char *input;
 	const char *outdir;
-	bool json, text;
+	bool json, text, sarif;
 	bool formats_given;
 	int fail_on;        /* severity, or -1 for none */
 	bool quiet, verbose, no_color;
@@ -50,14 +51,16 @@ static bool parse_formats(scan_args *a, const char *list)
 {
 	char buf[256];
 	snprintf(buf, sizeof(buf), "%s", list);
-	a->json = a->text = false;
+	a->json = a->text = a->sarif = false;
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "json")) {
 			a->json = true;
 		} else if (!strcmp(tok, "text")) {
 			a->text = true;
+		} else if (!strcmp(tok, "sarif")) {
+			a->sarif = true;
 		} else {
-			fprintf(stderr, "firmgate scan: unknown format '%s' (known: json, text)\n", tok);
+			fprintf(stderr, "firmgate scan: unknown format '%s' (known: json, text, sarif)\n", tok);
 			return false;
 		}
 	}
@@ -138,7 +141,14 @@ static int make_dir(const char *dir)
 	return -1;
 }
 
-static int write_report(const char *dir, const char *name, const fg_result *res, bool json)
+typedef int (*renderer)(const fg_result *res, FILE *out);
+
+static int render_text(const fg_result *res, FILE *out)
+{
+	return fg_report_text(res, out, 0);
+}
+
+static int write_report(const char *dir, const char *name, const fg_result *res, renderer render)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -149,7 +159,7 @@ static int write_report(const char *dir, const char *name, const fg_result *res,
 		fprintf(stderr, "firmgate scan: %s: %s\n", tmp, strerror(errno));
 		return -1;
 	}
-	int rc = json ? fg_report_json(res, f) : fg_report_text(res, f, 0);
+	int rc = render(res, f);
 	if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
 		fprintf(stderr, "firmgate scan: %s: write failed\n", path);
 		unlink(tmp);
@@ -198,18 +208,22 @@ int fg_cmd_scan(int argc, char **argv)
 	int exit_code = FG_EXIT_OK;
 	if (a.outdir) {
 		if (make_dir(a.outdir) != 0 ||
-		    (a.json && write_report(a.outdir, "firmgate-report.json", res, true) != 0) ||
-		    (a.text && write_report(a.outdir, "firmgate-report.txt", res, false) != 0))
+		    (a.json && write_report(a.outdir, "firmgate-report.json", res, fg_report_json) != 0) ||
+		    (a.text && write_report(a.outdir, "firmgate-report.txt", res, render_text) != 0) ||
+		    (a.sarif && write_report(a.outdir, "firmgate-report.sarif", res, fg_report_sarif) != 0))
 			exit_code = FG_EXIT_INTERNAL;
 	}
+	bool machine_stdout = !a.outdir && (a.json || a.sarif);
 	if (!a.outdir && a.json) {
 		fg_report_json(res, stdout);
+	} else if (!a.outdir && a.sarif) {
+		fg_report_sarif(res, stdout);
 	} else if (!a.quiet) {
 		unsigned flags = (want_color(&a) ? FG_TEXT_COLOR : 0) | (a.verbose ? FG_TEXT_VERBOSE : 0);
 		fg_report_text(res, stdout, flags);
 	}
 	bool failed = a.fail_on >= 0 && fg_result_count_at_least(res, (fg_severity)a.fail_on) > 0;
-	if (!(!a.outdir && a.json))
+	if (!machine_stdout)
 		gate_line(res, &a, failed);
 	if (a.outdir && !a.quiet && exit_code == FG_EXIT_OK)
 		printf("Reports written to %s/\n", a.outdir);

@@ -1,5 +1,10 @@
 # End-to-end tests: the CLI on real images.
 find_package(Python3 COMPONENTS Interpreter REQUIRED)
+# Debian's interpreter sees Debian's python3-* packages (jsonschema) even
+# when another python3 comes first on PATH.
+if(EXISTS /usr/bin/python3)
+  set(Python3_EXECUTABLE /usr/bin/python3)
+endif()
 
 add_test(NAME e2e.corpus_build
   COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e/corpus.sh ${FG_SHARED_DIR} ${FG_CORPUS_DIR})
@@ -26,3 +31,10 @@ add_test(NAME e2e.unpack
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_unpack.py
           --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR})
 set_tests_properties(e2e.unpack PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 1500)
+
+add_test(NAME e2e.sarif
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_sarif.py
+          --firmgate $<TARGET_FILE:firmgate> --source ${CMAKE_SOURCE_DIR}
+          --demo ${CMAKE_BINARY_DIR}/demo/demo-router.img --tmp ${CMAKE_BINARY_DIR}/test-tmp/sarif
+          --corpus ${FG_CORPUS_DIR})
+set_tests_properties(e2e.sarif PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 600)
