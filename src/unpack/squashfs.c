@@ -1127,7 +1127,8 @@ static void load_tables(sq_image *sq)
 		return;
 	/* every fragment block takes at least a byte of the data area; the
 	 * library allocates the whole table before reading it */
-	if (sq->super.fragment_entry_count > sq->super.inode_table_start) {
+	if (sq->super.fragment_entry_count > sq->super.inode_table_start ||
+	    sq->super.fragment_entry_count > sq->len) {
 		fg_unpack_truncated(sq->ctx, sq->root, "fragment count %u is impossible: tails unread",
 				    sq->super.fragment_entry_count);
 		return;
