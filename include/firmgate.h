@@ -72,7 +72,13 @@ typedef struct fg_options {
 	fg_limits limits;
 	unsigned jobs;           /* worker threads; 0 = number of CPUs */
 	const char *credentials_file; /* extra password list, one per line; may be NULL */
+	const char *signatures_file;  /* extra component signatures (docs/SIGNATURES.md); may be NULL */
 	int unpack_only;         /* stop after unpacking (no inventory, checks, compliance) */
+	const char *standards;   /* comma-separated standard IDs to evaluate; NULL or "all" */
+	const char *vulndb;      /* vulnerability database; NULL = the default path
+	                            ($XDG_CACHE_HOME/firmgate/vulndb.sqlite) */
+	unsigned vulndb_max_age; /* warn when the data is older (days); 0 = never (default 7) */
+	const char *vex_file;    /* CycloneDX VEX or OpenVEX statements to apply; may be NULL */
 } fg_options;
 
 void fg_options_default(fg_options *opts);
@@ -132,6 +138,17 @@ typedef enum fg_text_flags {
 
 int fg_report_text(const fg_result *res, FILE *out, unsigned flags);
 int fg_report_json(const fg_result *res, FILE *out);
+
+/* Software bills of materials of the inventory: CycloneDX 1.6 JSON and
+ * SPDX 2.3 JSON. Deterministic: the same input gives the same bytes but
+ * for the creation time, which SOURCE_DATE_EPOCH fixes; serial number
+ * and document namespace derive from the input and its components. */
+int fg_report_cyclonedx(const fg_result *res, FILE *out);
+int fg_report_spdx(const fg_result *res, FILE *out);
+
+/* Writes the scan's vulnerability matches as an OpenVEX document
+ * (docs/VULNERABILITIES.md). */
+int fg_report_openvex(const fg_result *res, FILE *out);
 
 /* SARIF 2.1.0: every check a rule, every finding a result located at its
  * path in the image, with a stable partial fingerprint. */

@@ -11,11 +11,27 @@
 extern const fg_check fg_check_empty_password;
 extern const fg_check fg_check_default_password;
 extern const fg_check fg_check_telnet;
+extern const fg_check fg_check_hardening_nx;
+extern const fg_check fg_check_hardening_pie;
+extern const fg_check fg_check_hardening_relro;
+extern const fg_check fg_check_hardening_canary;
+extern const fg_check fg_check_hardening_fortify;
+extern const fg_check fg_check_hardening_rpath;
+extern const fg_check fg_check_hardening_dangerous;
+extern const fg_check fg_check_kernel_config;
 
 static const fg_check *const checks[] = {
 	&fg_check_empty_password,
 	&fg_check_default_password,
 	&fg_check_telnet,
+	&fg_check_hardening_nx,
+	&fg_check_hardening_pie,
+	&fg_check_hardening_relro,
+	&fg_check_hardening_canary,
+	&fg_check_hardening_fortify,
+	&fg_check_hardening_rpath,
+	&fg_check_hardening_dangerous,
+	&fg_check_kernel_config,
 };
 
 size_t fg_check_count(void)

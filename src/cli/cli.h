@@ -20,6 +20,9 @@ enum {
 int fg_cmd_scan(int argc, char **argv);
 int fg_cmd_unpack(int argc, char **argv);
 int fg_cmd_formats(int argc, char **argv);
+int fg_cmd_sbom(int argc, char **argv);
+int fg_cmd_standards(int argc, char **argv);
+int fg_cmd_db(int argc, char **argv);
 
 /* Shared option handling: returns true when OPT (a getopt_long value) was
  * a limit or jobs option and has been applied to O. On a bad value prints
@@ -40,6 +43,9 @@ enum {
 	OPT_FORMAT,
 	OPT_NO_COLOR,
 	OPT_LIST,
+	OPT_STANDARD,
+	OPT_FAIL_ON_STANDARD,
+	OPT_SIGNATURES,
 };
 
 #define FG_CLI_COMMON_LONGOPTS \

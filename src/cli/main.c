@@ -18,6 +18,9 @@ static void usage(FILE *out)
 		"  scan INPUT      unpack, inventory, check and report\n"
 		"  unpack INPUT    unpack: list the tree (--list) or write it (-o DIR)\n"
 		"  formats         list the formats this build unpacks\n"
+		"  sbom INPUT      a CycloneDX or SPDX bill of materials of INPUT\n"
+		"  standards       list the baselines; `standards show ID` lists requirements\n"
+		"  db COMMAND      the vulnerability database: import, update, status, match\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help      this help; `firmgate COMMAND --help` for a command\n"
@@ -48,6 +51,12 @@ int main(int argc, char **argv)
 		return fg_cmd_unpack(argc - 1, argv + 1);
 	if (!strcmp(cmd, "formats"))
 		return fg_cmd_formats(argc - 1, argv + 1);
+	if (!strcmp(cmd, "sbom"))
+		return fg_cmd_sbom(argc - 1, argv + 1);
+	if (!strcmp(cmd, "standards"))
+		return fg_cmd_standards(argc - 1, argv + 1);
+	if (!strcmp(cmd, "db"))
+		return fg_cmd_db(argc - 1, argv + 1);
 	fprintf(stderr, "firmgate: unknown command '%s' (try 'firmgate --help')\n", cmd);
 	return FG_EXIT_USAGE;
 }

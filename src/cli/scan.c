@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "compliance/evaluate.h"
 
 static void scan_usage(FILE *out)
 {
@@ -21,12 +22,20 @@ static void scan_usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  -o, --output DIR       write the reports into DIR (created if missing)\n"
-		"  -f, --format LIST      report formats, comma-separated: json, text, sarif\n"
+		"  -f, --format LIST      report formats, comma-separated: json, text, sarif, openvex,\n"
+		"                         cyclonedx, spdx (SBOMs: firmgate-sbom.cdx.json, .spdx.json)\n"
 		"                         (default: json with -o; without -o, json or sarif\n"
 		"                         print that report on stdout instead of the summary)\n"
 		"      --fail-on SEV      exit 1 when a finding is at or above SEV:\n"
 		"                         info, low, medium, high (default), critical, none\n"
 		"      --credentials FILE extra passwords to try, one per line\n"
+		"      --signatures FILE  extra component signatures (docs/SIGNATURES.md)\n"
+		"      --standard LIST    baselines to evaluate, comma-separated IDs (default: all;\n"
+		"                         see 'firmgate standards')\n"
+		"      --fail-on-standard ID  exit 1 when a mandatory requirement of ID fails\n"
+		"      --vulndb FILE      vulnerability database (default: $XDG_CACHE_HOME/firmgate/vulndb.sqlite)\n"
+		"      --vulndb-max-age DAYS  warn when its data is older (default 7; 0 = never)\n"
+		"      --vex FILE         CycloneDX VEX or OpenVEX statements to apply to the matches\n"
 		"  -q, --quiet            no summary on stdout\n"
 		"  -v, --verbose          more detail in the summary\n"
 		"      --no-color         no colour (also when NO_COLOR is set or stdout is no TTY)\n"
@@ -40,9 +49,10 @@ static void scan_usage(FILE *out)
 typedef struct scan_args {
 	const char *input;
 	const char *outdir;
-	bool json, text, sarif;
+	bool json, text, sarif, openvex, cyclonedx, spdx;
 	bool formats_given;
 	int fail_on;        /* severity, or -1 for none */
+	const char *fail_on_standard;
 	bool quiet, verbose, no_color;
 	fg_options opts;
 } scan_args;
@@ -51,7 +61,7 @@ static bool parse_formats(scan_args *a, const char *list)
 {
 	char buf[256];
 	snprintf(buf, sizeof(buf), "%s", list);
-	a->json = a->text = a->sarif = false;
+	a->json = a->text = a->sarif = a->openvex = a->cyclonedx = a->spdx = false;
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "json")) {
 			a->json = true;
@@ -59,13 +69,48 @@ static bool parse_formats(scan_args *a, const char *list)
 			a->text = true;
 		} else if (!strcmp(tok, "sarif")) {
 			a->sarif = true;
+		} else if (!strcmp(tok, "openvex")) {
+			a->openvex = true;
+		} else if (!strcmp(tok, "cyclonedx")) {
+			a->cyclonedx = true;
+		} else if (!strcmp(tok, "spdx")) {
+			a->spdx = true;
 		} else {
-			fprintf(stderr, "firmgate scan: unknown format '%s' (known: json, text, sarif)\n", tok);
+			fprintf(stderr, "firmgate scan: unknown format '%s' (known: json, text, sarif, openvex, cyclonedx, spdx)\n", tok);
 			return false;
 		}
 	}
 	a->formats_given = true;
 	return true;
+}
+
+/* vulnerability options (src/vulns/) */
+enum { OPT_VULNDB = 3000, OPT_VULNDB_MAX_AGE, OPT_VEX };
+
+/* Every ID in the comma-separated LIST names a catalogued standard. */
+static bool standards_known(const char *list)
+{
+	if (!list || !strcmp(list, "all"))
+		return true;
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		char id[128];
+		snprintf(id, sizeof(id), "%.*s", (int)(len < 127 ? len : 127), p);
+		if (!fg_standard_find(id)) {
+			fprintf(stderr, "firmgate scan: unknown standard '%s' (see 'firmgate standards')\n", id);
+			return false;
+		}
+		p += len + (p[len] == ',');
+	}
+	return true;
+}
+
+/* Mandatory requirements of STANDARD that failed. */
+static size_t mandatory_failures(const fg_result *res, const char *standard)
+{
+	size_t counts[FG_VERDICT_KINDS];
+	fg_compliance_summary(res, standard, 1, counts);
+	return counts[FG_VERDICT_FAIL];
 }
 
 static int parse_args(int argc, char **argv, scan_args *a)
@@ -75,9 +120,15 @@ static int parse_args(int argc, char **argv, scan_args *a)
 		{ "format", required_argument, NULL, 'f' },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "credentials", required_argument, NULL, OPT_CREDENTIALS },
+		{ "signatures", required_argument, NULL, OPT_SIGNATURES },
+		{ "standard", required_argument, NULL, OPT_STANDARD },
+		{ "fail-on-standard", required_argument, NULL, OPT_FAIL_ON_STANDARD },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+		{ "vulndb", required_argument, NULL, OPT_VULNDB },
+		{ "vulndb-max-age", required_argument, NULL, OPT_VULNDB_MAX_AGE },
+		{ "vex", required_argument, NULL, OPT_VEX },
 		{ "help", no_argument, NULL, 'h' },
 		FG_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -110,9 +161,24 @@ static int parse_args(int argc, char **argv, scan_args *a)
 			break;
 		}
 		case OPT_CREDENTIALS: a->opts.credentials_file = optarg; break;
+		case OPT_SIGNATURES: a->opts.signatures_file = optarg; break;
+		case OPT_STANDARD: a->opts.standards = optarg; break;
+		case OPT_FAIL_ON_STANDARD: a->fail_on_standard = optarg; break;
 		case 'q': a->quiet = true; break;
 		case 'v': a->verbose = true; break;
 		case OPT_NO_COLOR: a->no_color = true; break;
+		case OPT_VULNDB: a->opts.vulndb = optarg; break;
+		case OPT_VULNDB_MAX_AGE: {
+			char *end;
+			unsigned long d = strtoul(optarg, &end, 10);
+			if (end == optarg || *end || *optarg == '-' || d > 100000) {
+				fprintf(stderr, "firmgate scan: invalid --vulndb-max-age '%s'\n", optarg);
+				return FG_EXIT_USAGE;
+			}
+			a->opts.vulndb_max_age = (unsigned)d;
+			break;
+		}
+		case OPT_VEX: a->opts.vex_file = optarg; break;
 		case 'h': scan_usage(stdout); return -1;
 		default: scan_usage(stderr); return FG_EXIT_USAGE;
 		}
@@ -124,6 +190,9 @@ static int parse_args(int argc, char **argv, scan_args *a)
 		return FG_EXIT_USAGE;
 	}
 	a->input = argv[optind];
+	if (!standards_known(a->opts.standards) ||
+	    (a->fail_on_standard && !standards_known(a->fail_on_standard)))
+		return FG_EXIT_USAGE;
 	if (!a->formats_given && a->outdir)
 		a->json = true;
 	return FG_EXIT_OK;
@@ -210,19 +279,35 @@ int fg_cmd_scan(int argc, char **argv)
 		if (make_dir(a.outdir) != 0 ||
 		    (a.json && write_report(a.outdir, "firmgate-report.json", res, fg_report_json) != 0) ||
 		    (a.text && write_report(a.outdir, "firmgate-report.txt", res, render_text) != 0) ||
-		    (a.sarif && write_report(a.outdir, "firmgate-report.sarif", res, fg_report_sarif) != 0))
+		    (a.sarif && write_report(a.outdir, "firmgate-report.sarif", res, fg_report_sarif) != 0) ||
+		    (a.openvex && write_report(a.outdir, "firmgate-report.openvex.json", res, fg_report_openvex) != 0) ||
+		    (a.cyclonedx && write_report(a.outdir, "firmgate-sbom.cdx.json", res, fg_report_cyclonedx) != 0) ||
+		    (a.spdx && write_report(a.outdir, "firmgate-sbom.spdx.json", res, fg_report_spdx) != 0))
 			exit_code = FG_EXIT_INTERNAL;
 	}
-	bool machine_stdout = !a.outdir && (a.json || a.sarif);
+	bool machine_stdout = !a.outdir && (a.json || a.sarif || a.openvex || a.cyclonedx || a.spdx);
 	if (!a.outdir && a.json) {
 		fg_report_json(res, stdout);
 	} else if (!a.outdir && a.sarif) {
 		fg_report_sarif(res, stdout);
+	} else if (!a.outdir && a.openvex) {
+		fg_report_openvex(res, stdout);
+	} else if (!a.outdir && a.cyclonedx) {
+		fg_report_cyclonedx(res, stdout);
+	} else if (!a.outdir && a.spdx) {
+		fg_report_spdx(res, stdout);
 	} else if (!a.quiet) {
 		unsigned flags = (want_color(&a) ? FG_TEXT_COLOR : 0) | (a.verbose ? FG_TEXT_VERBOSE : 0);
 		fg_report_text(res, stdout, flags);
 	}
 	bool failed = a.fail_on >= 0 && fg_result_count_at_least(res, (fg_severity)a.fail_on) > 0;
+	size_t std_fails = a.fail_on_standard ? mandatory_failures(res, a.fail_on_standard) : 0;
+	if (std_fails) {
+		failed = true;
+		fprintf(a.quiet ? stderr : stdout,
+			"firmgate: %zu mandatory requirement(s) of %s failed (--fail-on-standard)\n",
+			std_fails, a.fail_on_standard);
+	}
 	if (!machine_stdout)
 		gate_line(res, &a, failed);
 	if (a.outdir && !a.quiet && exit_code == FG_EXIT_OK)

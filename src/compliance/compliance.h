@@ -4,22 +4,30 @@
 #ifndef FG_COMPLIANCE_H
 #define FG_COMPLIANCE_H
 
+#include <stddef.h>
+
 #include "core/vec.h"
 
 typedef enum fg_verdict_status {
-	FG_VERDICT_PASS,          /* covering checks ran and found nothing */
-	FG_VERDICT_FAIL,          /* a covering check found something */
-	FG_VERDICT_NOT_DETERMINED /* no covering check could run */
+	FG_VERDICT_PASS,           /* covering checks ran on the image and found nothing */
+	FG_VERDICT_FAIL,           /* a covering check found something */
+	FG_VERDICT_NOT_DETERMINED, /* firmware evidence is the way, but no check covers it yet
+	                              or no file tree was found */
+	FG_VERDICT_DECLARATION_MISSING, /* only the manufacturer's declaration can show it */
+	FG_VERDICT_NEEDS_DEVICE,   /* needs a running device or a hardware test */
 } fg_verdict_status;
+
+#define FG_VERDICT_KINDS 5
 
 typedef struct fg_verdict {
 	const char *standard;    /* e.g. "etsi-en-303-645" */
 	const char *requirement; /* e.g. "5.1-1" */
 	const char *title;
 	const char *level;       /* "mandatory", "recommended", ... */
+	const char *cls;         /* "firmware", "declaration", "device" */
 	fg_verdict_status status;
-	const char *evidence;    /* checks that ran, or findings' check IDs */
-	size_t findings;         /* how many findings bear on it */
+	const char *evidence;    /* what was checked and what it found, or what is needed */
+	size_t findings;         /* findings of covering checks */
 } fg_verdict;
 
 typedef FG_VEC(fg_verdict) fg_verdict_vec;

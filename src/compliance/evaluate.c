@@ -1,44 +1,22 @@
 /*
  * evaluate.c - requirement verdicts.
  *
- * A requirement fails when a check mapped to it reported a finding; it
- * passes when every mapped check ran on at least one file tree and found
- * nothing; otherwise it cannot be determined from this image. The table
- * below holds the requirements the current checks bear on; the full
- * catalogs of every baseline are data to come (see docs/COMPLIANCE.md).
+ * For every requirement of every catalogued baseline:
+ *   - fail: a check that bears on it reported a finding (whatever the
+ *     requirement's class: a finding in the image refutes a declaration
+ *     too);
+ *   - pass: it is firmware-checkable, checks bear on it, and all of them
+ *     ran on at least one file tree of the image and found nothing;
+ *   - not-determined: it is firmware-checkable but no check covers its
+ *     evidence yet, or no file tree was found to run them on;
+ *   - declaration-missing: only the manufacturer can show it;
+ *   - needs-device: a running device or a hardware test is needed.
  */
 #include "compliance/evaluate.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-static const char *const passwords[] = {
-	"credentials.default-password", "credentials.empty-password", NULL,
-};
-static const char *const services[] = { "services.telnet", NULL };
-
-/* Titles are our own paraphrases. */
-static const fg_requirement requirements[] = {
-	{ "etsi-en-303-645", "5.1-1",
-	  "Passwords are unique per device or set by the user; no universal default password",
-	  "mandatory", passwords },
-	{ "etsi-en-303-645", "5.6-1",
-	  "Unused network and logical interfaces are disabled", "mandatory", services },
-	{ "uk-psti", "Sch1 para 1(2)",
-	  "Passwords are unique per product or defined by the user", "mandatory", passwords },
-	{ "uk-psti", "Sch1 para 1(3)(d)",
-	  "Unique passwords are not guessable", "mandatory", passwords },
-};
-
-size_t fg_requirement_count(void)
-{
-	return sizeof(requirements) / sizeof(requirements[0]);
-}
-
-const fg_requirement *fg_requirement_at(size_t i)
-{
-	return i < fg_requirement_count() ? &requirements[i] : NULL;
-}
 
 const char *fg_verdict_status_name(fg_verdict_status s)
 {
@@ -46,6 +24,8 @@ const char *fg_verdict_status_name(fg_verdict_status s)
 	case FG_VERDICT_PASS: return "pass";
 	case FG_VERDICT_FAIL: return "fail";
 	case FG_VERDICT_NOT_DETERMINED: return "not-determined";
+	case FG_VERDICT_DECLARATION_MISSING: return "declaration-missing";
+	case FG_VERDICT_NEEDS_DEVICE: return "needs-device-test";
 	}
 	return "?";
 }
@@ -60,39 +40,109 @@ static bool check_ran(const fg_result *res, const char *id)
 	return false;
 }
 
+static size_t findings_of(const fg_result *res, const char *id)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < res->findings.n; i++)
+		if (strcmp(res->findings.v[i].check_id, id) == 0)
+			n++;
+	return n;
+}
+
+typedef struct buf {
+	char s[1024];
+	size_t len;
+} buf;
+
+static void add(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(b->s + b->len, sizeof(b->s) - b->len, fmt, ap);
+	va_end(ap);
+	if (w > 0 && (size_t)w < sizeof(b->s) - b->len)
+		b->len += (size_t)w;
+}
+
 static void evaluate_one(fg_result *res, const fg_requirement *r)
 {
-	size_t findings = 0;
-	bool all_ran = true;
-	char evidence[512] = "";
-	size_t elen = 0;
-	for (const char *const *c = r->checks; *c; c++) {
-		size_t hits = 0;
-		for (size_t i = 0; i < res->findings.n; i++)
-			if (strcmp(res->findings.v[i].check_id, *c) == 0)
-				hits++;
+	size_t findings = 0, ran = 0;
+	buf ev = { "", 0 };
+	for (size_t i = 0; i < r->nchecks; i++) {
+		const char *c = r->checks[i];
+		size_t hits = findings_of(res, c);
+		bool did = check_ran(res, c);
 		findings += hits;
-		bool ran = check_ran(res, *c);
-		all_ran = all_ran && ran;
-		int w = snprintf(evidence + elen, sizeof(evidence) - elen, "%s%s: %s", elen ? "; " : "",
-				 *c, !ran ? "not run" : hits ? "finding(s)" : "ran, nothing found");
-		if (w > 0 && (size_t)w < sizeof(evidence) - elen)
-			elen += (size_t)w;
+		ran += did;
+		add(&ev, "%s%s: %s", ev.len ? "; " : "", c,
+		    !did ? "not run" : hits ? "finding(s)" : "ran, nothing found");
+	}
+
+	fg_verdict_status st;
+	if (findings) {
+		st = FG_VERDICT_FAIL;
+	} else if (r->cls == FG_REQ_FW) {
+		st = r->nchecks && ran == r->nchecks ? FG_VERDICT_PASS : FG_VERDICT_NOT_DETERMINED;
+		if (!r->nchecks)
+			add(&ev, "no check covers this evidence yet (%s)",
+			    *r->families ? r->families : "no firmware evidence family");
+		else if (!res->filesystems.n)
+			add(&ev, "%sno file tree found to check", ev.len ? "; " : "");
+	} else if (r->cls == FG_REQ_DECL) {
+		st = FG_VERDICT_DECLARATION_MISSING;
+		add(&ev, "%sneeds the manufacturer's declaration: %s", ev.len ? "; " : "", r->evidence);
+	} else {
+		st = FG_VERDICT_NEEDS_DEVICE;
+		add(&ev, "%sneeds a device test: %s", ev.len ? "; " : "", r->evidence);
 	}
 	fg_verdict v = {
 		.standard = r->standard,
 		.requirement = r->id,
 		.title = r->title,
 		.level = r->level,
-		.status = findings ? FG_VERDICT_FAIL : all_ran ? FG_VERDICT_PASS : FG_VERDICT_NOT_DETERMINED,
-		.evidence = fg_arena_strdup(&res->arena, evidence),
+		.cls = fg_req_class_name(r->cls),
+		.status = st,
+		.evidence = fg_arena_strdup(&res->arena, ev.s),
 		.findings = findings,
 	};
 	FG_VEC_PUSH(&res->verdicts, v);
 }
 
+static bool selected(const fg_result *res, const char *standard)
+{
+	const char *list = res->opts.standards;
+	if (!list || !*list || !strcmp(list, "all"))
+		return true;
+	size_t sl = strlen(standard);
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == sl && !strncmp(p, standard, len))
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
 void fg_compliance_evaluate(fg_result *res)
 {
-	for (size_t i = 0; i < fg_requirement_count(); i++)
-		evaluate_one(res, &requirements[i]);
+	for (size_t i = 0; i < fg_requirement_count(); i++) {
+		const fg_requirement *r = fg_requirement_at(i);
+		if (selected(res, r->standard))
+			evaluate_one(res, r);
+	}
+}
+
+void fg_compliance_summary(const fg_result *res, const char *standard, int mandatory_only,
+			   size_t counts[FG_VERDICT_KINDS])
+{
+	memset(counts, 0, FG_VERDICT_KINDS * sizeof(counts[0]));
+	for (size_t i = 0; i < res->verdicts.n; i++) {
+		const fg_verdict *v = &res->verdicts.v[i];
+		if (strcmp(v->standard, standard) != 0)
+			continue;
+		if (mandatory_only && strncmp(v->level, "mandatory", 9) != 0)
+			continue;
+		counts[v->status]++;
+	}
 }

@@ -5,19 +5,14 @@
 #ifndef FG_COMPLIANCE_EVALUATE_H
 #define FG_COMPLIANCE_EVALUATE_H
 
+#include "compliance/catalog.h"
 #include "core/result.h"
 
-typedef struct fg_requirement {
-	const char *standard;
-	const char *id;
-	const char *title;
-	const char *level;
-	const char *const *checks;   /* NULL-terminated check IDs bearing on it */
-} fg_requirement;
-
-size_t fg_requirement_count(void);
-const fg_requirement *fg_requirement_at(size_t i);
-
 void fg_compliance_evaluate(fg_result *res);
+
+/* Counts per verdict for STANDARD in RES; MANDATORY_ONLY keeps mandatory
+ * requirements (incl. mandatory-conditional) only. */
+void fg_compliance_summary(const fg_result *res, const char *standard, int mandatory_only,
+			   size_t counts[FG_VERDICT_KINDS]);
 
 #endif

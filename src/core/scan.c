@@ -42,6 +42,7 @@ void fg_options_default(fg_options *o)
 	memset(o, 0, sizeof(*o));
 	fg_limits_default(&o->limits);
 	o->jobs = 0;
+	o->vulndb_max_age = 7;
 }
 
 static double now(void)
@@ -142,8 +143,7 @@ fg_status fg_scan(const char *input, const fg_options *opts, fg_result **out,
 		return FG_OK;
 	}
 
-	for (size_t i = 0; i < res->filesystems.n; i++)
-		fg_inventory_tree(&res->tree, res->filesystems.v[i].root, &res->arena, &res->components);
+	fg_inventory_run(res);
 	double t2 = now();
 	res->seconds.inventory = t2 - t1;
 

@@ -7,8 +7,11 @@
 #include <string.h>
 
 #include "core/result.h"
+#include "elf/hardening.h"
 #include "report/jsonw.h"
+#include "compliance/evaluate.h"
 #include "report/report_internal.h"
+#include "vulns/match.h"
 
 bool fg_input_coverage(const fg_node *root, fg_coverage *out)
 {
@@ -112,6 +115,45 @@ static void write_filesystems(fg_jsonw *w, const fg_result *r)
 	fg_jw_arr_end(w);
 }
 
+/* Every piece of evidence, the files and the properties of a component. */
+static void write_component_detail(fg_jsonw *w, const fg_component *c)
+{
+	fg_jw_key(w, "evidences");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < c->nevidences; i++) {
+		const fg_comp_evidence *e = &c->evidences[i];
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "method", e->method);
+		fg_jw_kstr(w, "where", e->where);
+		fg_jw_kstr(w, "confidence", fg_confidence_name(e->confidence));
+		fg_jw_kstr(w, "text", e->text);
+		if (e->offset >= 0)
+			fg_jw_kint(w, "offset", e->offset);
+		else
+			fg_jw_kstr(w, "offset", NULL);
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+	fg_jw_key(w, "files");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < c->nfiles; i++) {
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "path", c->files[i].path);
+		fg_jw_kstr(w, "sha256", c->files[i].sha256);
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+	fg_jw_key(w, "properties");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < c->nprops; i++) {
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "name", c->props[i].name);
+		fg_jw_kstr(w, "value", c->props[i].value);
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+}
+
 static void write_components(fg_jsonw *w, const fg_result *r)
 {
 	fg_jw_key(w, "components");
@@ -124,6 +166,8 @@ static void write_components(fg_jsonw *w, const fg_result *r)
 		fg_jw_kstr(w, "type", c->type);
 		fg_jw_kstr(w, "cpe", c->cpe);
 		fg_jw_kstr(w, "purl", c->purl);
+		fg_jw_kstr(w, "supplier", c->supplier);
+		fg_jw_kstr(w, "confidence", fg_confidence_name(c->confidence));
 		fg_jw_key(w, "evidence");
 		fg_jw_obj(w);
 		fg_jw_kstr(w, "method", c->method);
@@ -131,25 +175,16 @@ static void write_components(fg_jsonw *w, const fg_result *r)
 		fg_jw_kstr(w, "path", c->path);
 		fg_jw_kstr(w, "text", c->evidence);
 		fg_jw_obj_end(w);
+		write_component_detail(w, c);
 		fg_jw_obj_end(w);
 	}
 	fg_jw_arr_end(w);
 }
 
+/* vulnerabilities[] and vulnerabilities_no_applicability_data[]: src/vulns/report.c */
 static void write_vulns(fg_jsonw *w, const fg_result *r)
 {
-	fg_jw_key(w, "vulnerabilities");
-	fg_jw_arr(w);
-	for (size_t i = 0; i < r->vulns.n; i++) {
-		const fg_vuln_match *v = &r->vulns.v[i];
-		fg_jw_obj(w);
-		fg_jw_kstr(w, "id", v->id);
-		fg_jw_kstr(w, "component", r->components.v[v->component].name);
-		fg_jw_kstr(w, "severity", v->severity);
-		fg_jw_kstr(w, "rule", v->rule);
-		fg_jw_obj_end(w);
-	}
-	fg_jw_arr_end(w);
+	fg_vulns_write_json(w, r);
 }
 
 static void write_findings(fg_jsonw *w, const fg_result *r)
@@ -183,6 +218,33 @@ static void write_findings(fg_jsonw *w, const fg_result *r)
 
 static void write_compliance(fg_jsonw *w, const fg_result *r)
 {
+	fg_jw_key(w, "standards");
+	fg_jw_arr(w);
+	for (size_t s = 0; s < fg_standard_count(); s++) {
+		const fg_standard *st = fg_standard_at(s);
+		size_t all[FG_VERDICT_KINDS], man[FG_VERDICT_KINDS], total = 0;
+		fg_compliance_summary(r, st->id, 0, all);
+		fg_compliance_summary(r, st->id, 1, man);
+		for (int k = 0; k < FG_VERDICT_KINDS; k++)
+			total += all[k];
+		if (!total)
+			continue;
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "id", st->id);
+		fg_jw_kstr(w, "name", st->name);
+		fg_jw_kstr(w, "edition", st->edition);
+		fg_jw_kuint(w, "requirements", total);
+		for (int pass = 0; pass < 2; pass++) {
+			fg_jw_key(w, pass ? "all" : "mandatory");
+			fg_jw_obj(w);
+			for (int k = 0; k < FG_VERDICT_KINDS; k++)
+				fg_jw_kuint(w, fg_verdict_status_name((fg_verdict_status)k), pass ? all[k] : man[k]);
+			fg_jw_obj_end(w);
+		}
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+
 	fg_jw_key(w, "compliance");
 	fg_jw_arr(w);
 	for (size_t i = 0; i < r->verdicts.n; i++) {
@@ -192,6 +254,7 @@ static void write_compliance(fg_jsonw *w, const fg_result *r)
 		fg_jw_kstr(w, "requirement", v->requirement);
 		fg_jw_kstr(w, "title", v->title);
 		fg_jw_kstr(w, "level", v->level);
+		fg_jw_kstr(w, "class", v->cls);
 		fg_jw_kstr(w, "verdict", fg_verdict_status_name(v->status));
 		fg_jw_kuint(w, "findings", v->findings);
 		fg_jw_kstr(w, "evidence", v->evidence);
@@ -240,6 +303,7 @@ int fg_report_json(const fg_result *r, FILE *out)
 	write_vulns(&w, r);
 	write_findings(&w, r);
 	write_compliance(&w, r);
+	fg_hardening_summary(&w, r);
 	write_diagnostics(&w, r);
 	fg_jw_obj_end(&w);
 	return ferror(out) ? -1 : 0;

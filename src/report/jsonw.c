@@ -140,6 +140,15 @@ void fg_jw_null(fg_jsonw *w)
 	fputs("null", w->out);
 }
 
+void fg_jw_double(fg_jsonw *w, double v)
+{
+	before_item(w);
+	if (v != v || v > 1e300 || v < -1e300)
+		fputs("null", w->out);
+	else
+		fprintf(w->out, "%.6g", v);
+}
+
 void fg_jw_kstr(fg_jsonw *w, const char *key, const char *s) { fg_jw_key(w, key); fg_jw_str(w, s); }
 void fg_jw_kint(fg_jsonw *w, const char *key, int64_t v) { fg_jw_key(w, key); fg_jw_int(w, v); }
 void fg_jw_kuint(fg_jsonw *w, const char *key, uint64_t v) { fg_jw_key(w, key); fg_jw_uint(w, v); }

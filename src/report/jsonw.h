@@ -30,6 +30,8 @@ void fg_jw_int(fg_jsonw *w, int64_t v);
 void fg_jw_uint(fg_jsonw *w, uint64_t v);
 void fg_jw_bool(fg_jsonw *w, bool v);
 void fg_jw_null(fg_jsonw *w);
+/* A finite double (6 significant digits, e.g. 9.8, 0.00043); null otherwise. */
+void fg_jw_double(fg_jsonw *w, double v);
 
 /* key + value shorthands */
 void fg_jw_kstr(fg_jsonw *w, const char *key, const char *s);

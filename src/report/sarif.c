@@ -43,8 +43,8 @@ static void write_requirements(fg_jsonw *w, const char *check_id)
 	fg_jw_arr(w);
 	for (size_t i = 0; i < fg_requirement_count(); i++) {
 		const fg_requirement *r = fg_requirement_at(i);
-		for (const char *const *c = r->checks; *c; c++) {
-			if (strcmp(*c, check_id) == 0) {
+		for (size_t k = 0; k < r->nchecks; k++) {
+			if (strcmp(r->checks[k], check_id) == 0) {
 				char buf[160];
 				snprintf(buf, sizeof(buf), "%s %s", r->standard, r->id);
 				fg_jw_str(w, buf);

@@ -5,6 +5,7 @@
 
 #include "core/result.h"
 #include "report/report_internal.h"
+#include "compliance/evaluate.h"
 
 typedef struct palette {
 	const char *reset, *bold, *dim, *sev[5], *pass, *fail;
@@ -74,18 +75,100 @@ static void print_components(FILE *out, const palette *p, const fg_result *r)
 	}
 }
 
-static void print_compliance(FILE *out, const palette *p, const fg_result *r)
+/* Known vulnerabilities: the count and the top ones (KEV first, then score). */
+static int sev_index(const char *s)
+{
+	static const char *const n[] = { "none", "low", "medium", "high", "critical" };
+	for (int i = 0; s && i < 5; i++)
+		if (!strcmp(s, n[i]))
+			return i;
+	return 0;
+}
+
+static void print_vulns(FILE *out, const palette *p, const fg_result *r, bool verbose)
+{
+	if (!r->vulns.matched)
+		return;
+	size_t affected = 0, kev = 0, crit = 0, high = 0;
+	const fg_vuln_match *top[10];
+	size_t ntop = 0;
+	for (size_t i = 0; i < r->vulns.n; i++) {
+		const fg_vuln_match *v = &r->vulns.v[i];
+		if (v->status != FG_VULN_AFFECTED)
+			continue;
+		affected++;
+		kev += v->kev;
+		crit += sev_index(v->severity) == 4;
+		high += sev_index(v->severity) == 3;
+		/* keep the ten most pressing: insertion into a short sorted list */
+		size_t at = ntop;
+		while (at > 0 && (v->kev > top[at - 1]->kev ||
+				  (v->kev == top[at - 1]->kev && v->cvss > top[at - 1]->cvss)))
+			at--;
+		if (at < 10) {
+			if (ntop < 10)
+				ntop++;
+			memmove(&top[at + 1], &top[at], (ntop - 1 - at) * sizeof(top[0]));
+			top[at] = v;
+		}
+	}
+	fprintf(out, "%sVulnerabilities%s (%zu affected: %zu critical, %zu high; %zu in CISA KEV; "
+		"%zu not affected or fixed; %zu without applicability data)\n", p->bold, p->reset, affected,
+		crit, high, kev, r->vulns.n - affected, r->vulns.n_nodata);
+	for (size_t i = 0; i < ntop; i++) {
+		const fg_vuln_match *v = top[i];
+		const fg_component *c = &r->components.v[v->component];
+		int si = sev_index(v->severity);
+		fprintf(out, "  %s%-8s%s %4.1f %-16s %s %s%s  %s(confidence %s)%s\n", p->sev[si],
+			v->severity ? v->severity : "?", p->reset, v->cvss < 0 ? 0.0 : v->cvss, v->id,
+			c->name, *c->version ? c->version : "?", v->kev ? "  KEV" : "", p->dim,
+			fg_vuln_confidence_name(v->confidence), p->reset);
+		if (verbose)
+			fprintf(out, "           %s\n", v->rule);
+	}
+	if (affected > ntop)
+		fprintf(out, "  ... %zu more in the JSON report\n", affected - ntop);
+	fputc('\n', out);
+}
+
+/* One line per standard: its mandatory and other requirements by
+ * verdict; then every failed requirement (all of them with -v). */
+static void print_compliance(FILE *out, const palette *p, const fg_result *r, bool verbose)
 {
 	if (!r->verdicts.n)
 		return;
-	fprintf(out, "%sCompliance%s\n", p->bold, p->reset);
+	fprintf(out, "%sCompliance%s (pass / fail / not determined / declaration missing / device test)\n",
+		p->bold, p->reset);
+	for (size_t s = 0; s < fg_standard_count(); s++) {
+		const fg_standard *st = fg_standard_at(s);
+		size_t all[FG_VERDICT_KINDS], man[FG_VERDICT_KINDS];
+		fg_compliance_summary(r, st->id, 0, all);
+		fg_compliance_summary(r, st->id, 1, man);
+		size_t total = 0;
+		for (int k = 0; k < FG_VERDICT_KINDS; k++)
+			total += all[k];
+		if (!total)
+			continue;
+		const char *col = all[FG_VERDICT_FAIL] ? p->fail : all[FG_VERDICT_PASS] ? p->pass : p->dim;
+		fprintf(out, "  %s%-20s%s mandatory %zu/%s%zu%s/%zu/%zu/%zu   all %zu/%zu/%zu/%zu/%zu\n",
+			col, st->id, p->reset, man[0], man[1] ? p->fail : "", man[1], p->reset, man[2], man[3],
+			man[4], all[0], all[1], all[2], all[3], all[4]);
+	}
+	size_t shown = 0;
 	for (size_t i = 0; i < r->verdicts.n; i++) {
 		const fg_verdict *v = &r->verdicts.v[i];
-		const char *col = v->status == FG_VERDICT_FAIL ? p->fail :
-				  v->status == FG_VERDICT_PASS ? p->pass : p->dim;
-		fprintf(out, "  %s%-14s%s %-16s %-18s %s\n", col, fg_verdict_status_name(v->status),
-			p->reset, v->standard, v->requirement, v->title);
+		if (v->status != FG_VERDICT_FAIL)
+			continue;
+		if (!verbose && shown == 12) {
+			fprintf(out, "  ... more failed requirements in the JSON report (or -v)\n");
+			break;
+		}
+		if (!shown++)
+			fprintf(out, "  %sFailed requirements%s\n", p->bold, p->reset);
+		fprintf(out, "    %sfail%s %s %s (%s): %s\n", p->fail, p->reset, v->standard, v->requirement,
+			v->level, v->title);
 	}
+	fputc('\n', out);
 }
 
 static void print_diagnostics(FILE *out, const palette *p, const fg_result *r, bool verbose)
@@ -118,13 +201,14 @@ int fg_report_text(const fg_result *r, FILE *out, unsigned flags)
 	print_components(out, p, r);
 	if (r->components.n)
 		fputc('\n', out);
+	print_vulns(out, p, r, verbose);
 	fprintf(out, "%sFindings%s (%zu)\n", p->bold, p->reset, r->findings.n);
 	for (size_t i = 0; i < r->findings.n; i++)
 		print_finding(out, p, &r->findings.v[i], verbose);
 	if (!r->findings.n)
 		fprintf(out, "  none\n");
 	fputc('\n', out);
-	print_compliance(out, p, r);
+	print_compliance(out, p, r, verbose);
 	print_diagnostics(out, p, r, verbose);
 	if (verbose)
 		fprintf(out, "\nTime: unpack %.3fs, inventory %.3fs, vulns %.3fs, checks %.3fs, compliance %.3fs\n",

@@ -1,6 +1,6 @@
 /*
- * archive_common.c - tar and cpio entries into the file tree, through
- * libarchive.
+ * archive_common.c - archive entries (tar, cpio, zip, 7z, ar) into the
+ * file tree, through libarchive.
  *
  * One reader per container: exactly one format enabled and no filters
  * (compression is a layer of its own in the engine), reading straight from
@@ -21,7 +21,11 @@
  *     would on disk. A link never points at another link, so the tree has
  *     no link cycles, whatever the archive says.
  *   - Content is copied into budget-charged buffers, never more than the
- *     archive can actually hold.
+ *     archive can actually hold (stored formats) or than the expansion
+ *     budget allows (compressed ones). A stored format whose reader hands
+ *     out slices of the input gets nodes pointing at them instead.
+ *   - Encrypted entries get a node without content and a note: the
+ *     listing is still worth having, and no passphrase is tried.
  *   - root->src_length is what the reader consumed, rounded to the
  *     format's alignment: bytes after the archive are not claimed.
  */
@@ -36,12 +40,14 @@
 #include <string.h>
 
 #include "core/vec.h"
+#include "unpack/stream.h"
 
 #define ARC_PATH_MAX 4096        /* longer names are refused: lookups cannot reach them */
 #define ARC_CHUNK (1u << 20)     /* archive_read_data() call size */
 #define ARC_LINK_HOPS 8
 #define ARC_MAX_WARNINGS 16      /* libarchive warnings reported per archive */
 #define ARC_NONE SIZE_MAX
+#define ARC_EMPTY_BLOCKS 65536   /* empty content blocks in a row before giving up */
 
 /* A hard link we made, chained with the other links to the same target. */
 typedef struct arc_link {
@@ -67,6 +73,10 @@ typedef struct arc_state {
 	size_t ntargets, captargets;   /* captargets: a power of two */
 	unsigned warnings;
 	uint64_t entries;              /* headers read */
+	const fg_arc_kind *kind;
+	const uint8_t *base;           /* the input, for content read in place */
+	uint64_t unread;               /* content left for the reader to skip */
+	const char *stop;              /* why we stopped reading, when it was us */
 } arc_state;
 
 /* Entry content as read, before it is given to a node. */
@@ -338,12 +348,13 @@ static uint64_t content_want(arc_state *s, struct archive_entry *e, arc_content 
 			 (unsigned long long)c->size, (unsigned long long)b->limits.max_file_size);
 		return 0;
 	}
-	if (archive_entry_sparse_count(e) > 0) {
+	if (archive_entry_sparse_count(e) > 0 || s->kind->compressed) {
 		uint64_t cap = fg_budget_output_cap(b, s->len);
 		if (c->size <= cap)
 			return c->size;
-		snprintf(c->why, sizeof(c->why), "sparse file of %llu bytes expanded to %llu only: "
-			 "expansion limit", (unsigned long long)c->size, (unsigned long long)cap);
+		snprintf(c->why, sizeof(c->why), "%s of %llu bytes expanded to %llu only: "
+			 "expansion limit", s->kind->compressed ? "file" : "sparse file",
+			 (unsigned long long)c->size, (unsigned long long)cap);
 		return cap;
 	}
 	uint64_t pos = consumed(s);
@@ -354,6 +365,168 @@ static uint64_t content_want(arc_state *s, struct archive_entry *e, arc_content 
 	return c->size < left ? c->size : left;
 }
 
+/* BLK..BLK+N lies inside the input. */
+static bool in_input(const arc_state *s, const void *blk, size_t n)
+{
+	uintptr_t p = (uintptr_t)blk, b = (uintptr_t)s->base;
+	return s->base && p >= b && p - b <= s->len && n <= s->len - (p - b);
+}
+
+/* Content of a stored format: as long as the reader's blocks are
+ * consecutive slices of the input, the content is that slice; the first
+ * block that is not turns it into a copy. Returns libarchive's status. */
+static int read_in_place(arc_state *s, uint64_t want, arc_content *c)
+{
+	const uint8_t *slice = NULL;
+	uint8_t *buf = NULL;
+	size_t got = 0;
+	int rc = ARCHIVE_OK;
+	while (got < want) {
+		const void *blk;
+		size_t n;
+		la_int64_t off;
+		rc = archive_read_data_block(s->a, &blk, &n, &off);
+		if (rc == ARCHIVE_EOF) {
+			rc = ARCHIVE_OK;
+			break;
+		}
+		if (rc < ARCHIVE_WARN)
+			break;
+		if (off < 0 || (uint64_t)off != got) {
+			/* stored formats have no holes: a jump means damage */
+			snprintf(c->why, sizeof(c->why), "content block out of order");
+			break;
+		}
+		if (n > want - got)
+			n = (size_t)(want - got);
+		if (!buf && in_input(s, blk, n) && (!slice || (const uint8_t *)blk == slice + got)) {
+			if (!slice)
+				slice = blk;
+			got += n;
+			continue;
+		}
+		if (!buf) {
+			buf = fg_unpack_alloc(s->ctx, (size_t)want);
+			if (!buf) {
+				snprintf(c->why, sizeof(c->why),
+					 "content of %llu bytes not extracted: byte budget spent",
+					 (unsigned long long)want);
+				break;
+			}
+			if (got)
+				memcpy(buf, slice, got);
+		}
+		memcpy(buf + got, blk, n);
+		got += n;
+	}
+	c->data = buf ? buf : slice;
+	c->len = got;
+	if (got < c->size && !c->why[0]) {
+		const char *err = rc < ARCHIVE_WARN ? archive_error_string(s->a) : NULL;
+		snprintf(c->why, sizeof(c->why), "content cut short: %zu of %llu bytes%s%s", got,
+			 (unsigned long long)c->size, err ? ": " : "", err ? err : "");
+	}
+	return rc < ARCHIVE_WARN ? rc : ARCHIVE_OK;
+}
+
+/* Content of a compressed entry. The buffer grows with what the reader
+ * actually produces, up to LIMIT: a header lying about its size gets no
+ * more of the budget than its data is worth. SIZED: the header gave a
+ * size; else (a zip entry streamed with a data descriptor) the content
+ * is whatever comes out. */
+static int read_growing(arc_state *s, arc_content *c, uint64_t limit, bool sized)
+{
+	fg_outbuf o;
+	fg_outbuf_init(&o, s->ctx, s->len);
+	if (limit < o.cap)
+		o.cap = limit;
+	int k = ARCHIVE_OK;
+	bool full = false;
+	unsigned empty = 0;
+	/* blocks, not archive_read_data(): a block that fails a check (a
+	 * size or CRC mismatch at the end) still carries its data */
+	while (!sized || o.len < limit) {
+		const void *blk;
+		size_t n;
+		la_int64_t off;
+		int r = archive_read_data_block(s->a, &blk, &n, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN && n == 0) {
+			k = r;
+			break;
+		}
+		if (off < 0 || (uint64_t)off < o.len) {
+			snprintf(c->why, sizeof(c->why), "content block out of order");
+			break;
+		}
+		/* a hole before the block reads as zeros */
+		uint64_t end = (uint64_t)off + n;
+		if (end > limit) {
+			end = limit;
+			full = true;
+		}
+		if (end > o.len && !fg_outbuf_grow(&o, s->ctx, (size_t)(end - o.len))) {
+			full = true;
+			break;
+		}
+		if (end > o.reserved) {
+			end = o.reserved;
+			full = true;
+		}
+		if (end > o.len) {
+			size_t data_at = (uint64_t)off < end ? (size_t)off : (size_t)end;
+			memset(o.data + o.len, 0, data_at - o.len);
+			memcpy(o.data + data_at, blk, (size_t)end - data_at);
+			o.len = (size_t)end;
+			empty = 0;
+		} else if (++empty > ARC_EMPTY_BLOCKS) {
+			/* the reader keeps handing out nothing: stop asking */
+			k = ARCHIVE_FAILED;
+			archive_set_error(s->a, 0, "no progress reading content");
+			break;
+		}
+		if (r < ARCHIVE_WARN) {
+			k = r;
+			break;
+		}
+		if (full)
+			break;
+	}
+	if (!sized)
+		c->size = o.len;
+	if (k < 0) {
+		const char *err = archive_error_string(s->a);
+		snprintf(c->why, sizeof(c->why), "content cut short after %zu bytes%s%s", o.len,
+			 err ? ": " : "", err ? err : "");
+	} else if (c->why[0]) {
+		/* content_want already said why LIMIT is short of the size */
+	} else if (full && !sized) {
+		snprintf(c->why, sizeof(c->why), "content cut at %zu bytes: expansion limit", o.len);
+	} else if (full) {
+		snprintf(c->why, sizeof(c->why), "content cut at %zu of %llu bytes: byte budget spent",
+			 o.len, (unsigned long long)c->size);
+	} else if (sized && o.len < c->size) {
+		snprintf(c->why, sizeof(c->why), "content cut short: %zu of %llu bytes", o.len,
+			 (unsigned long long)c->size);
+	}
+	if (o.len == 0) {
+		fg_outbuf_discard(&o, s->ctx);
+		return k < 0 ? (int)k : ARCHIVE_OK;
+	}
+	uint8_t *shrunk = realloc(o.data, o.len);
+	if (shrunk)
+		o.data = shrunk;
+	size_t used = o.len;
+	if (fg_unpack_keep(s->ctx, o.data, o.len, o.reserved)) {
+		c->data = o.data;
+		c->len = used;
+	} else if (!c->why[0]) {
+		snprintf(c->why, sizeof(c->why), "out of memory");
+	}
+	return k < 0 ? (int)k : ARCHIVE_OK;
+}
+
 /* Reads the current entry's content. Returns libarchive's status: only
  * ARCHIVE_FATAL stops the archive; anything short is explained in C. */
 static int read_content(arc_state *s, struct archive_entry *e, arc_content *c)
@@ -361,11 +534,29 @@ static int read_content(arc_state *s, struct archive_entry *e, arc_content *c)
 	la_int64_t declared = archive_entry_size(e);
 	memset(c, 0, sizeof(*c));
 	c->size = declared > 0 ? (uint64_t)declared : 0;
+	if (archive_entry_is_data_encrypted(e)) {
+		/* no passphrase is tried: the entry is listed, not read (and
+		 * skipping it cannot mean decompressing it) */
+		snprintf(c->why, sizeof(c->why), "encrypted entry");
+		return ARCHIVE_OK;
+	}
+	if (s->kind->compressed && !archive_entry_size_is_set(e)) {
+		uint64_t cap = fg_budget_output_cap(fg_unpack_budget(s->ctx), s->len);
+		if (cap)
+			return read_growing(s, c, cap, false);
+		snprintf(c->why, sizeof(c->why), "content not extracted: byte budget spent");
+		return ARCHIVE_OK;
+	}
 	if (c->size == 0)
 		return ARCHIVE_OK;
 	uint64_t want = content_want(s, e, c);
+	s->unread += c->size - want;
 	if (want == 0)
 		return ARCHIVE_OK;
+	if (s->kind->compressed)
+		return read_growing(s, c, want, true);
+	if (s->kind->in_place && archive_entry_sparse_count(e) == 0)
+		return read_in_place(s, want, c);
 	uint8_t *buf = fg_unpack_alloc(s->ctx, (size_t)want);
 	if (!buf) {
 		snprintf(c->why, sizeof(c->why), "content of %llu bytes not extracted: byte budget spent",
@@ -533,6 +724,21 @@ static bool charset_warning(const char *msg)
 	return msg && strstr(msg, "can't be converted");
 }
 
+/* The reader is about to skip what we left unread. When skipping means
+ * decompressing, more than the expansion budget of it is refused: the
+ * archive is abandoned rather than let a bomb run unseen. */
+static bool skip_too_costly(arc_state *s)
+{
+	if (!s->kind->costly_skip)
+		return false;
+	uint64_t cap = fg_budget_output_cap(fg_unpack_budget(s->ctx), s->len);
+	if (s->unread <= cap)
+		return false;
+	s->stop = "stopped: reaching later entries would mean decompressing more content than "
+		  "the expansion budget allows";
+	return true;
+}
+
 /* Adds one entry. Returns false when the archive cannot be read further. */
 static bool add_entry(arc_state *s, struct archive_entry *e)
 {
@@ -542,6 +748,8 @@ static bool add_entry(arc_state *s, struct archive_entry *e)
 		note_warning(s, "entry without a usable name skipped");
 		return true;
 	}
+	if (s->kind->skip && s->kind->skip(raw))
+		return true;
 	if (!clean_path(raw, path, sizeof(path))) {
 		fg_unpack_truncated(s->ctx, s->root, "entry name of %zu bytes refused: %.100s...",
 				    strlen(raw), raw);
@@ -562,7 +770,9 @@ static bool add_entry(arc_state *s, struct archive_entry *e)
 		rc = add_hardlink_entry(s, e, path, link, type);
 	else
 		rc = add_plain(s, e, path, type, NULL);
-	return rc != ARCHIVE_FATAL;
+	if (rc == ARCHIVE_FATAL)
+		return false;
+	return !skip_too_costly(s);
 }
 
 /* ---- the archive ---------------------------------------------------- */
@@ -570,7 +780,7 @@ static bool add_entry(arc_state *s, struct archive_entry *e)
 static void set_extent(arc_state *s, const fg_arc_kind *kind, int format)
 {
 	uint64_t used = consumed(s);
-	uint64_t align = kind->align(format);
+	uint64_t align = kind->align ? kind->align(format) : 1;
 	if (align > 1 && used % align)
 		used += align - used % align;
 	s->root->src_length = used < s->len ? used : s->len;
@@ -600,7 +810,7 @@ static bool read_entries(arc_state *s, int *format, const char **err)
 			note_warning(s, archive_error_string(s->a));
 		s->entries++;
 		if (!add_entry(s, e)) {
-			*err = archive_error_string(s->a);
+			*err = s->stop ? s->stop : archive_error_string(s->a);
 			return false;
 		}
 	}
@@ -609,7 +819,8 @@ static bool read_entries(arc_state *s, int *format, const char **err)
 int fg_archive_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, size_t len,
 		      const fg_arc_kind *kind)
 {
-	arc_state s = { .ctx = ctx, .tree = fg_unpack_tree(ctx), .root = root, .len = len };
+	arc_state s = { .ctx = ctx, .tree = fg_unpack_tree(ctx), .root = root, .len = len,
+			.kind = kind, .base = data };
 	s.a = archive_read_new();
 	if (!s.a) {
 		fg_unpack_fail(ctx, "out of memory");
@@ -625,7 +836,7 @@ int fg_archive_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, si
 	int format = 0;
 	const char *err = NULL;
 	bool ended = read_entries(&s, &format, &err);
-	if (format)
+	if (format && kind->variant)
 		root->format_info = kind->variant(format);
 	set_extent(&s, kind, format);
 	int rc = 0;

@@ -14,9 +14,11 @@
 
 #define FORMAT(n) extern const fg_format fg_format_##n;
 #define FORMATS(X) \
-	X(squashfs) \
-	X(tar) X(cpio) \
-	X(gzip) X(xz)
+	X(squashfs) X(cramfs) X(jffs2) X(ext) X(ubi) X(ubifs) \
+	X(trx) X(uimage) X(fit) \
+	X(tar) X(cpio) X(zip) X(sevenzip) X(ar) \
+	X(gzip) X(xz) X(bzip2) X(zstd) X(lz4) X(lzop) X(lzma) X(zlib) \
+	X(elf)
 FORMATS(FORMAT)
 #undef FORMAT
 

@@ -25,7 +25,7 @@ CHECKS = set(KIND_TO_CHECK.values())
 # uImage, FIT, flash layouts, kernels) need no handler of their own: the
 # carver finds the file tree inside. A file tree of another format is
 # skipped (listed) until its handler lands.
-SUPPORTED_FS = {"squashfs", "tar", "cpio"}
+SUPPORTED_FS = {"squashfs", "tar", "cpio", "ext2", "ext4", "cramfs", "jffs2", "ubifs"}
 
 passed = 0
 failed = 0

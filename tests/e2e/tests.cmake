@@ -38,3 +38,14 @@ add_test(NAME e2e.sarif
           --demo ${CMAKE_BINARY_DIR}/demo/demo-router.img --tmp ${CMAKE_BINARY_DIR}/test-tmp/sarif
           --corpus ${FG_CORPUS_DIR})
 set_tests_properties(e2e.sarif PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 600)
+
+add_test(NAME e2e.compliance
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_compliance.py
+          --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR})
+set_tests_properties(e2e.compliance PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 600)
+
+add_test(NAME e2e.vulns
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_vulns.py
+          --firmgate $<TARGET_FILE:firmgate> --shared ${FG_SHARED_DIR}
+          --tmp ${CMAKE_BINARY_DIR}/test-tmp/vulns)
+set_tests_properties(e2e.vulns PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)

@@ -85,6 +85,57 @@ TEST(inventory_reads_os_release_and_busybox)
 	fg_result_free(r);
 }
 
+TEST(catalog_matches_the_reference_counts)
+{
+	/* counts of data/standards/catalog.tsv, regenerated from the reference */
+	static const struct { const char *id; size_t n; } want[] = {
+		{ "etsi-en-303-645", 85 }, { "uk-psti", 14 }, { "nist-ir-8259a", 21 },
+		{ "nist-ir-8259b", 14 }, { "nist-ir-8425", 10 }, { "iotsf-af", 106 },
+		{ "ci-trust-by-design", 11 }, { "sg-imda-iot", 12 }, { "sg-csa-cls", 4 },
+		{ "jp-iot-guidelines", 18 }, { "au-code-of-practice", 13 }, { "enisa-baseline", 70 },
+		{ "enisa-sdlc", 15 }, { "psa-goals", 10 }, { "psa-level1", 32 }, { "eu-cra", 22 },
+		{ "en-18031", 15 }, { "owasp-iot-top10", 10 }, { "ca-sb327", 3 },
+	};
+	CHECK_INT_EQ(fg_standard_count(), sizeof(want) / sizeof(want[0]));
+	size_t total = 0;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const fg_standard *s = fg_standard_find(want[i].id);
+		REQUIRE(s);
+		CHECK_INT_EQ(s->count, want[i].n);
+		total += s->count;
+		for (size_t k = 0; k < s->count; k++)
+			CHECK_STR_EQ(fg_requirement_at(s->first + k)->standard, want[i].id);
+	}
+	CHECK_INT_EQ(fg_requirement_count(), total);
+}
+
+static const fg_requirement *req(const char *std, const char *id)
+{
+	for (size_t i = 0; i < fg_requirement_count(); i++) {
+		const fg_requirement *r = fg_requirement_at(i);
+		if (!strcmp(r->standard, std) && !strcmp(r->id, id))
+			return r;
+	}
+	return NULL;
+}
+
+TEST(requirements_resolve_their_checks)
+{
+	const fg_requirement *r = req("etsi-en-303-645", "5.1-1");
+	REQUIRE(r);
+	CHECK(r->cls == FG_REQ_FW);
+	CHECK_STR_EQ(r->level, "mandatory-conditional");
+	bool def = false, empty = false;
+	for (size_t i = 0; i < r->nchecks; i++) {
+		def |= !strcmp(r->checks[i], "credentials.default-password");
+		empty |= !strcmp(r->checks[i], "credentials.empty-password");
+	}
+	CHECK(def && empty);
+	r = req("uk-psti", "Sch 1 para 2");
+	REQUIRE(r);
+	CHECK(r->cls == FG_REQ_DECL);
+}
+
 static const fg_verdict *verdict(const fg_result *r, const char *std, const char *id)
 {
 	for (size_t i = 0; i < r->verdicts.n; i++)
@@ -93,16 +144,17 @@ static const fg_verdict *verdict(const fg_result *r, const char *std, const char
 	return NULL;
 }
 
-TEST(compliance_fail_pass_and_undetermined)
+TEST(compliance_verdict_rules)
 {
-	/* no file tree at all: nothing can be determined */
+	/* no file tree at all: nothing firmware-based can be determined */
 	fg_result *r = fg_result_new(NULL);
 	fg_compliance_evaluate(r);
 	CHECK_INT_EQ(r->verdicts.n, fg_requirement_count());
 	CHECK(verdict(r, "etsi-en-303-645", "5.1-1")->status == FG_VERDICT_NOT_DETERMINED);
+	CHECK(verdict(r, "uk-psti", "Sch 1 para 2")->status == FG_VERDICT_DECLARATION_MISSING);
 	fg_result_free(r);
 
-	/* checks ran, one finding for passwords, none for services */
+	/* checks ran, one password finding */
 	r = fg_result_new(NULL);
 	fg_fsinfo fs = {0};
 	FG_VEC_PUSH(&r->filesystems, fs);
@@ -113,10 +165,23 @@ TEST(compliance_fail_pass_and_undetermined)
 	fg_compliance_evaluate(r);
 	const fg_verdict *v = verdict(r, "etsi-en-303-645", "5.1-1");
 	CHECK(v && v->status == FG_VERDICT_FAIL && v->findings == 1);
-	CHECK(verdict(r, "uk-psti", "Sch1 para 1(2)")->status == FG_VERDICT_FAIL);
+	CHECK(verdict(r, "uk-psti", "Sch 1 para 1(2)")->status == FG_VERDICT_FAIL);
+	CHECK(verdict(r, "au-code-of-practice", "Principle 1")->status == FG_VERDICT_FAIL);
 	v = verdict(r, "etsi-en-303-645", "5.6-1");
 	CHECK(v && v->status == FG_VERDICT_PASS);
 	CHECK(v && strstr(v->evidence, "services.telnet: ran, nothing found") != NULL);
+	size_t counts[FG_VERDICT_KINDS];
+	fg_compliance_summary(r, "uk-psti", 1, counts);
+	CHECK(counts[FG_VERDICT_FAIL] >= 1);
+	fg_result_free(r);
+
+	/* --standard selects */
+	fg_options o;
+	fg_options_default(&o);
+	o.standards = "uk-psti,ca-sb327";
+	r = fg_result_new(&o);
+	fg_compliance_evaluate(r);
+	CHECK_INT_EQ(r->verdicts.n, 14 + 3);
 	fg_result_free(r);
 }
 
