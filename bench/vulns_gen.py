@@ -4,8 +4,9 @@
 Re-keys the real NVD records of vulndata/nvd/ (CVE-2017-14491 ->
 CVE-9xxx-nnnnnn, same configurations), varying products and versions a
 little: copy k of a record names its products PRODUCT_vK (k = 1..199; k = 0
-keeps the real name, so real products get ~20 copies of each record), and
-shifts the last number of its range bounds by -1, 0 or +1. Writes NVD 2.0
+keeps the real name, so real products get ~20 copies of each record; in
+records without CPE data the product's name in the description becomes
+NAMEvK), and shifts the last number of its range bounds by -1, 0 or +1. Writes NVD 2.0
 yearly feed files (gzip) and a batch file of components for matching.
 
     vulns_gen.py VULNDATA_NVD_DIR OUT_DIR [RECORDS] [COMPONENTS]
@@ -45,6 +46,10 @@ def products(rec):
     return sorted(ps)
 
 
+# product names as descriptions write them (records without CPE data)
+NAMES = re.compile(r"\b(OpenSSL|wpa_supplicant|hostapd|dnsmasq|BusyBox|Dropbear|uClibc|lighttpd|curl|Linux kernel)\b",
+                   re.IGNORECASE)
+
 # per record, three serialized templates (bounds shifted by -1, 0, +1)
 templates = []
 for rec in base:
@@ -59,6 +64,9 @@ for rec in base:
                         if k in m:
                             m[k] = shift(m[k], d)
         r["lastModified"] = "2026-11-01T00:00:00.000"
+        if not products(rec):
+            for dsc in r.get("descriptions", []):
+                dsc["value"] = NAMES.sub(lambda mm: mm.group(0) + "@@K@@", dsc["value"])
         ts.append(json.dumps({"cve": r}, separators=(",", ":")))
     templates.append((rec["id"], products(rec), ts))
 
@@ -78,6 +86,8 @@ for i in range(n):
     if k:
         for vendor, product in prods:
             text = text.replace(":%s:%s:" % (vendor, product), ":%s:%s_v%d:" % (vendor, product, k))
+    # records without CPE data name their product only in the text
+    text = text.replace("@@K@@", "v%d" % k if k else "")
     files[y].write(("" if first[y] else ",") + text)
     first[y] = False
     size += len(text)

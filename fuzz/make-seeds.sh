@@ -58,3 +58,18 @@ done
 mkdir -p "$out/checks"
 printf 'root:x:0:0::/root:/bin/sh\0root:$1$Dm0rT3r$2gbEgovaIH1wJgPWlqUVn/:1:0:9:7:::\0#!/bin/sh\ntelnetd -p 23 &\n' > "$out/checks/seed1"
 printf 'a::0:0::/:/bin/sh\0a::1::::::\0::respawn:/bin/sh\ntelnet stream tcp nowait root /usr/sbin/telnetd\n' > "$out/checks/seed2"
+
+# vulnerability database inputs: NVD records, a feed, KEV, EPSS, OSV, VEX
+mkdir -p "$out/vulns"
+if [ -n "$shared" ] && [ -d "$shared/vulndata/nvd" ]; then
+	for f in CVE-2017-9078 CVE-2022-29503 CVE-2023-52160 CVE-2021-42373; do
+		cp "$shared/vulndata/nvd/$f.json" "$out/vulns/" 2>/dev/null || true
+	done
+	head -c 3000 "$shared/vulndata/kev.json" > "$out/vulns/kev-head.json"
+	{ printf '{"vulnerabilities":[{"cve":'; cat "$shared/vulndata/nvd/CVE-2016-7406.json"; printf '}]}'; } |
+		gzip -c > "$out/vulns/feed.json.gz"
+fi
+printf '#model_version:v2023.03.01,score_date:2024-01-01T00:00:00+0000\ncve,epss,percentile\nCVE-2020-0001,0.5,0.9\n' > "$out/vulns/epss.csv"
+printf '[{"id":"OSV-1","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2020-0001"],"affected":[{"package":{"ecosystem":"Debian:12","name":"x"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0-2"}]}],"versions":["1.0-1"]}]}]' > "$out/vulns/osv.json"
+printf '{"@context":"https://openvex.dev/ns/v0.2.0","statements":[{"vulnerability":{"name":"CVE-2022-48174"},"products":[{"@id":"busybox"}],"status":"not_affected","justification":"component_not_present"}]}' > "$out/vulns/openvex.json"
+printf '{"bomFormat":"CycloneDX","components":[{"bom-ref":"b","name":"busybox"}],"vulnerabilities":[{"id":"CVE-2022-48174","analysis":{"state":"not_affected"},"affects":[{"ref":"b"}]}]}' > "$out/vulns/cdx.json"

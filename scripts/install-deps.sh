@@ -13,6 +13,7 @@ packages="
 # The test suite also builds the firmware corpus and compares with these.
 test_packages="
 	clang cpio python3-jsonschema mtd-utils bzip2 lz4 lzop xz-utils zstd zip p7zip-full e2fsprogs u-boot-tools device-tree-compiler
+	checksec linux-config-6.1
 "
 
 want=""

@@ -47,8 +47,8 @@ void fg_hardening_report(fg_check_ctx *ctx, const fg_hardening *h, const char *p
 		snprintf(boot, sizeof(boot), ", started at boot by %.600s", h->started_by);
 	else
 		snprintf(boot, sizeof(boot), "%s", fg_hardening_is_program(h) ? ", not started at boot" : "");
-	snprintf(msg, sizeof(msg), "%.700s (%s %s%s): %.500s (%.500s).", h->path, h->arch,
-		 fg_hkind_name(h->kind), boot, what, evidence ? evidence : "");
+	snprintf(msg, sizeof(msg), "%.700s (%s %s%s): %.500s. Evidence: %.500s.", h->path, h->arch,
+		 fg_hkind_name(h->kind), boot, what, evidence ? evidence : "none");
 	snprintf(subject, sizeof(subject), "%.1000s:%s", h->path, property);
 	fg_report_item item = {
 		.node = h->node,

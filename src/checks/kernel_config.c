@@ -126,9 +126,11 @@ static bool index_options(fg_kconfig *k)
 	return true;
 }
 
-/* Header: "# Linux/arm64 6.1.0 Kernel Configuration" (3.x+) or
- * "# Linux kernel version: 2.6.31" (older). Read before indexing. */
-static bool read_header(fg_kconfig *k)
+/* Version from the header: "# Linux/arm64 6.1.0 Kernel Configuration"
+ * (3.x+) or "# Linux kernel version: 2.6.31" (older). Read before
+ * indexing splits the text. A config without it is still one when
+ * looks_like_kernel() says so. */
+static void read_header(fg_kconfig *k)
 {
 	size_t n = k->len < HEADER_SCAN ? k->len : HEADER_SCAN;
 	char head[HEADER_SCAN + 1];
@@ -142,9 +144,6 @@ static bool read_header(fg_kconfig *k)
 	else if ((h = strstr(head, "# Linux kernel version: ")) &&
 		 sscanf(h, "# Linux kernel version: %u.%u.%u", &k->ver[0], &k->ver[1], &k->ver[2]) >= 2)
 		k->has_ver = true;
-	/* Not a gate: a config without its header is still one when
-	 * looks_like_kernel() says so. */
-	return true;
 }
 
 static bool is_set(const fg_kconfig *k, const char *name)
@@ -195,8 +194,10 @@ int fg_kconfig_load(fg_kconfig *k, const uint8_t *data, size_t len)
 	if (!k->text)
 		return -1;
 	k->text[k->len] = '\0';
-	if (memchr(k->text, '\0', k->len) || !read_header(k) || !index_options(k) ||
-	    !looks_like_kernel(k)) {
+	bool text = !memchr(k->text, '\0', k->len);
+	if (text)
+		read_header(k);
+	if (!text || !index_options(k) || !looks_like_kernel(k)) {
 		fg_kconfig_free(k);
 		return -1;
 	}
@@ -441,20 +442,19 @@ static void check_bytes(fg_check_ctx *ctx, const fg_node *n, const uint8_t *data
 static void check_file(fg_check_ctx *ctx, const fg_node *n)
 {
 	char path[2048], source[2100];
-	if (!n->data || !fg_node_path(n, path, sizeof(path)))
+	bool config = config_name(n->name) && n->data_len <= MAX_CANDIDATE;
+	if (!n->data || !(config || kernel_image_name(n->name)) || !fg_node_path(n, path, sizeof(path)))
 		return;
-	if (config_name(n->name) && n->data_len <= MAX_CANDIDATE) {
+	if (config) {
 		check_bytes(ctx, n, n->data, n->data_len, path);
 		return;
 	}
-	if (kernel_image_name(n->name)) {
-		size_t len;
-		uint8_t *cfg = ikconfig_extract(n, &len);
-		snprintf(source, sizeof(source), "IKCONFIG of %s", path);
-		if (cfg)
-			check_bytes(ctx, n, cfg, len, source);
-		free(cfg);
-	}
+	size_t len;
+	uint8_t *cfg = ikconfig_extract(n, &len);
+	snprintf(source, sizeof(source), "IKCONFIG of %s", path);
+	if (cfg)
+		check_bytes(ctx, n, cfg, len, source);
+	free(cfg);
 }
 
 static void run(fg_check_ctx *ctx)

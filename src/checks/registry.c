@@ -11,6 +11,23 @@
 extern const fg_check fg_check_empty_password;
 extern const fg_check fg_check_default_password;
 extern const fg_check fg_check_telnet;
+extern const fg_check fg_check_private_key;
+extern const fg_check fg_check_ssh_host_key;
+extern const fg_check fg_check_cloud_credential;
+extern const fg_check fg_check_cert_expired;
+extern const fg_check fg_check_cert_weak;
+extern const fg_check fg_check_ftp;
+extern const fg_check fg_check_snmp;
+extern const fg_check fg_check_upnp;
+extern const fg_check fg_check_backdoor;
+extern const fg_check fg_check_mqtt_anonymous;
+extern const fg_check fg_check_debug_daemons;
+extern const fg_check fg_check_serial_shell;
+extern const fg_check fg_check_kernel_cmdline;
+extern const fg_check fg_check_uboot_env;
+extern const fg_check fg_check_update_signature;
+extern const fg_check fg_check_update_plaintext_url;
+extern const fg_check fg_check_update_insecure_download;
 extern const fg_check fg_check_hardening_nx;
 extern const fg_check fg_check_hardening_pie;
 extern const fg_check fg_check_hardening_relro;
@@ -24,6 +41,23 @@ static const fg_check *const checks[] = {
 	&fg_check_empty_password,
 	&fg_check_default_password,
 	&fg_check_telnet,
+	&fg_check_private_key,
+	&fg_check_ssh_host_key,
+	&fg_check_cloud_credential,
+	&fg_check_cert_expired,
+	&fg_check_cert_weak,
+	&fg_check_ftp,
+	&fg_check_snmp,
+	&fg_check_upnp,
+	&fg_check_backdoor,
+	&fg_check_mqtt_anonymous,
+	&fg_check_debug_daemons,
+	&fg_check_serial_shell,
+	&fg_check_kernel_cmdline,
+	&fg_check_uboot_env,
+	&fg_check_update_signature,
+	&fg_check_update_plaintext_url,
+	&fg_check_update_insecure_download,
 	&fg_check_hardening_nx,
 	&fg_check_hardening_pie,
 	&fg_check_hardening_relro,

@@ -221,7 +221,7 @@ static int cmd_status(const char *dbopt, bool json, unsigned max_age)
 		return FG_EXIT_INTERNAL;
 	}
 	fg_vdb_status st;
-	if (fg_vdb_get_status(&db, &st, err, sizeof(err)) != 0) {
+	if (fg_vdb_get_status(&db, &st, true, err, sizeof(err)) != 0) {
 		fprintf(stderr, "firmgate db: %s\n", err);
 		fg_vdb_close(&db);
 		return FG_EXIT_INTERNAL;

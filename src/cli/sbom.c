@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "inventory/sigdb.h"
 
 static void sbom_usage(FILE *out)
 {
@@ -94,8 +95,17 @@ int fg_cmd_sbom(int argc, char **argv)
 		fprintf(stderr, "firmgate sbom: expected exactly one INPUT (try 'firmgate sbom --help')\n");
 		return FG_EXIT_USAGE;
 	}
-	fg_result *res = NULL;
 	char err[1024];
+	if (opts.signatures_file) {
+		/* an SBOM has no diagnostics section: refuse a broken file here */
+		fg_sigdb *db = fg_sigdb_with_file(opts.signatures_file, err, sizeof(err));
+		if (!db) {
+			fprintf(stderr, "firmgate sbom: %s\n", err);
+			return FG_EXIT_USAGE;
+		}
+		fg_sigdb_destroy(db);
+	}
+	fg_result *res = NULL;
 	fg_status st = fg_scan(argv[optind], &opts, &res, err, sizeof(err));
 	if (st != FG_OK) {
 		fprintf(stderr, "firmgate: %s\n", err);

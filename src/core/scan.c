@@ -124,7 +124,8 @@ fg_status fg_scan(const char *input, const fg_options *opts, fg_result **out,
 	double t1 = now();
 	res->seconds.unpack = t1 - t0;
 
-	if (res->filesystems.n == 0 && st.containers == 0) {
+	/* a leaf (an ELF kernel, say) is a recognised input too */
+	if (res->filesystems.n == 0 && st.containers == 0 && !res->tree.root->format) {
 		const fg_diag *first_error = NULL;
 		for (size_t i = 0; i < res->diags.items.n && !first_error; i++)
 			if (res->diags.items.v[i].level == FG_DIAG_ERROR)

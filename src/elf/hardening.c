@@ -378,8 +378,8 @@ static void rate_relro(const fg_elf *e, fg_hardening *h, fg_arena *a)
 		h->relro_why = fg_arena_printf(a, "PT_GNU_RELRO at program header %zu and %s", idx, now);
 	} else {
 		h->relro = FG_RELRO_PARTIAL;
-		h->relro_why = fg_arena_printf(a, "PT_GNU_RELRO at program header %zu, no BIND_NOW "
-					       "(the GOT stays writable for lazy binding)", idx);
+		h->relro_why = fg_arena_printf(a, "PT_GNU_RELRO at program header %zu, no BIND_NOW%s", idx,
+					       h->is_static ? "" : " (the GOT stays writable for lazy binding)");
 	}
 }
 
@@ -574,7 +574,8 @@ static void rate_dangerous(const fg_elf *e, fg_hardening *h)
 		if (k >= 0)
 			h->dangerous |= 1u << k;
 	}
-	h->shell_string = memmem(e->data, e->len, "/bin/sh", 7) != NULL;
+	/* Only worth reading the whole file when an exec* function is used. */
+	h->shell_string = (h->dangerous & exec_bits) && memmem(e->data, e->len, "/bin/sh", 7);
 	if (!h->shell_string)
 		h->dangerous &= ~exec_bits;
 }

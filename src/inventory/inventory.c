@@ -322,7 +322,9 @@ static const fg_node *blob_scope(fg_inv *inv, const fg_node *blob, char *where, 
 		c = r->container;
 	}
 	const char *chain = fg_node_chain(inv->tree, blob);
-	inv->container = fg_arena_strdup(inv->arena, chain ? chain : "");
+	if (!chain || !*chain) /* the input itself, outside any extraction root */
+		chain = inv->tree->root ? inv->tree->root->name : "";
+	inv->container = fg_arena_strdup(inv->arena, chain);
 	if (!fg_node_path(blob, where, cap))
 		snprintf(where, cap, "/");
 	return blob;

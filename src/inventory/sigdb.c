@@ -287,9 +287,9 @@ static bool finish_sig(fg_sig *s, char *err, size_t errlen)
 	if (!s->nliterals && !s->nfilenames)
 		return fail(err, errlen, s->origin, s->line,
 			    "component %s has neither `match` nor `filename`", s->name);
-	if (s->nversions && !s->nliterals)
+	if ((s->nversions || s->nrequires) && !s->nliterals)
 		return fail(err, errlen, s->origin, s->line,
-			    "component %s has `version` but no `match` to anchor it", s->name);
+			    "component %s has `version` or `require` but no `match` to anchor it", s->name);
 	if (!s->type && !(s->type = strdup("application")))
 		return fail(err, errlen, s->origin, s->line, "out of memory");
 	return true;

@@ -115,8 +115,8 @@ void fg_sig_scanner_free(fg_sig_scanner *s);
 size_t fg_sig_match(fg_sig_scanner *s, const uint8_t *data, size_t len, const char *path,
 		    fg_sig_hit *hits, size_t max);
 
-/* Version from a base name through the `filename` signatures: one hit
- * per matching signature. */
-size_t fg_sig_match_filename(const fg_sigdb *db, const char *base, fg_sig_hit *hits, size_t max);
+/* Version from the base name of PATH through the `filename` signatures
+ * whose file-globs allow PATH: one hit per matching signature. */
+size_t fg_sig_match_filename(const fg_sigdb *db, const char *path, fg_sig_hit *hits, size_t max);
 
 #endif

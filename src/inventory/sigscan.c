@@ -209,8 +209,9 @@ static bool version_at(fg_sig_scanner *s, const fg_sig *sig, const uint8_t *data
 		char v[64];
 		if (!fg_version_clean(s->win + vs, ve - vs, v, sizeof(v)))
 			continue;
-		if (!fg_sig_map_version(sig, v, sizeof(v)))
-			v[0] = '\0';
+		/* maps name releases for sonames; a version string in the
+		 * content stands for itself when no map entry names it */
+		fg_sig_map_version(sig, v, sizeof(v));
 		snprintf(out->version, sizeof(out->version), "%s", v);
 		if (r->near) {
 			char lit[64];
@@ -314,11 +315,14 @@ size_t fg_sig_match(fg_sig_scanner *s, const uint8_t *data, size_t len, const ch
 	return n;
 }
 
-size_t fg_sig_match_filename(const fg_sigdb *db, const char *base, fg_sig_hit *hits, size_t max)
+size_t fg_sig_match_filename(const fg_sigdb *db, const char *path, fg_sig_hit *hits, size_t max)
 {
+	const char *base = path && strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	size_t n = 0;
 	for (size_t i = 0; i < db->nfilename_sigs && n < max; i++) {
 		const fg_sig *sig = &db->sigs[db->filename_sigs[i]];
+		if (path && !path_allowed(sig, path))
+			continue;
 		for (size_t j = 0; j < sig->nfilenames; j++) {
 			const fg_sig_regex *r = &sig->filenames[j];
 			size_t pl = strlen(r->prefix);
@@ -415,10 +419,8 @@ static void scan_content(fg_inv *inv, const uint8_t *data, size_t len, uint64_t 
 
 static void scan_name(fg_inv *inv, const char *path, const fg_node *node, const bool *versioned)
 {
-	const char *base = strrchr(path, '/');
-	base = base ? base + 1 : path;
 	fg_sig_hit hits[8];
-	size_t n = fg_sig_match_filename(inv->db, base, hits, 8);
+	size_t n = fg_sig_match_filename(inv->db, path, hits, 8);
 	for (size_t i = 0; i < n; i++) {
 		if (versioned && versioned[hits[i].sig])
 			continue; /* the content already said which version */

@@ -33,6 +33,8 @@ static void print_node(FILE *out, const fg_node *n, int depth)
 		fprintf(out, " -> %s", n->link_target ? n->link_target : "?");
 	if (n->type == FG_NODE_CHR || n->type == FG_NODE_BLK)
 		fprintf(out, " [%u, %u]", n->dev_major, n->dev_minor);
+	if (n->type == FG_NODE_FILE && n->format)
+		fprintf(out, "  [%s]", n->format_info && *n->format_info ? n->format_info : n->format);
 	if (n->flags & FG_NODE_TRUNCATED)
 		fprintf(out, "  (incomplete: %s)", n->note ? n->note : "?");
 	fputc('\n', out);

@@ -30,6 +30,7 @@
 #include <zlib.h>
 
 #include "core/cursor.h"
+#include "core/u64map.h"
 #include "unpack/format.h"
 
 #define CR_MAGIC 0x28cd3d45u
@@ -183,74 +184,6 @@ static const fg_magic cr_magics[] = {
 	FG_MAGIC_END,
 };
 
-/* ---- a small set of 64-bit keys / key -> pointer map ------------------ */
-
-typedef struct cr_map {
-	uint64_t *keys;
-	void **vals;
-	size_t cap, n;
-} cr_map;
-
-static size_t map_slot(uint64_t k, size_t cap)
-{
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	return (size_t)k & (cap - 1);
-}
-
-static void *map_get(const cr_map *m, uint64_t k)
-{
-	if (!m->cap)
-		return NULL;
-	for (size_t i = map_slot(k, m->cap); m->vals[i]; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == k)
-			return m->vals[i];
-	return NULL;
-}
-
-static void map_insert(cr_map *m, uint64_t k, void *v)
-{
-	size_t i = map_slot(k, m->cap);
-	while (m->vals[i] && m->keys[i] != k)
-		i = (i + 1) & (m->cap - 1);
-	if (!m->vals[i])
-		m->n++;
-	m->keys[i] = k;
-	m->vals[i] = v;
-}
-
-/* V must not be NULL (NULL marks an empty slot). */
-static bool map_put(cr_map *m, uint64_t k, void *v)
-{
-	if ((m->n + 1) * 2 > m->cap) {
-		cr_map bigger = { 0 };
-		bigger.cap = m->cap ? m->cap * 2 : 64;
-		bigger.keys = malloc(bigger.cap * sizeof(*bigger.keys));
-		bigger.vals = calloc(bigger.cap, sizeof(*bigger.vals));
-		if (!bigger.keys || !bigger.vals) {
-			free(bigger.keys);
-			free(bigger.vals);
-			return false;
-		}
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->vals[i])
-				map_insert(&bigger, m->keys[i], m->vals[i]);
-		free(m->keys);
-		free(m->vals);
-		*m = bigger;
-	}
-	map_insert(m, k, v);
-	return true;
-}
-
-static void map_free(cr_map *m)
-{
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof(*m));
-}
-
 /* ---- the image -------------------------------------------------------- */
 
 typedef struct cr_frame {
@@ -285,7 +218,7 @@ typedef struct cr_image {
 
 	FG_VEC(cr_frame) stack;
 	FG_VEC(cr_job) jobs;
-	cr_map dirs;          /* listing offsets already walked */
+	fg_u64map dirs;       /* listing offsets already walked */
 	char *path;
 	size_t path_cap;
 
@@ -668,7 +601,7 @@ static void push_dir(cr_image *im, fg_node *n, const cr_inode *ino, size_t path_
 		fg_unpack_truncated(im->ctx, n, "directory listing outside the image");
 		return;
 	}
-	if (map_get(&im->dirs, ino->offset)) {
+	if (fg_u64map_get(&im->dirs, ino->offset)) {
 		fg_unpack_truncated(im->ctx, n, "directory loop: listing already walked");
 		return;
 	}
@@ -678,7 +611,7 @@ static void push_dir(cr_image *im, fg_node *n, const cr_inode *ino, size_t path_
 		return;
 	}
 	cr_frame f = { n, ino->offset, (size_t)ino->offset + ino->size, path_len };
-	if (!map_put(&im->dirs, ino->offset, n) || !FG_VEC_PUSH(&im->stack, f)) {
+	if (!fg_u64map_put(&im->dirs, ino->offset, n) || !FG_VEC_PUSH(&im->stack, f)) {
 		fg_unpack_truncated(im->ctx, im->root, "out of memory");
 		im->stop = true;
 		return;
@@ -906,7 +839,7 @@ static void close_image(cr_image *im)
 	free(im->scratch);
 	FG_VEC_FREE(&im->stack);
 	FG_VEC_FREE(&im->jobs);
-	map_free(&im->dirs);
+	fg_u64map_free(&im->dirs);
 	free(im->path);
 }
 

@@ -549,17 +549,39 @@ static void store_coverage(work_queue *q, fg_node *file, carve_state *cs)
 /* Identifies FILE and unpacks what it holds. A blob is carved: every
  * magic hit is offered to its format's probe, chunks are taken in order
  * of their start, and what nothing claims is classified. */
+/* Coverage for the unclaimed range [FROM, TO): what lies inside a leaf
+ * that starts the blob (an ELF kernel whose segments hold a payload) is
+ * that leaf's; the rest is classified. */
+static void add_gap(carve_state *cs, const uint8_t *data, uint64_t from, uint64_t to,
+		    const fg_format *leaf, uint64_t leaf_end)
+{
+	if (leaf && from < leaf_end) {
+		uint64_t end = to < leaf_end ? to : leaf_end;
+		add_chunk_range(cs, from, end - from, leaf);
+		from = end;
+	}
+	if (from < to)
+		fg_coverage_gap(data, from, to - from, &cs->ranges);
+}
+
 static void unpack_one(work_queue *q, fg_scanner *scanner, fg_node *file)
 {
 	const uint8_t *data = file->data;
 	size_t len = file->data_len;
 	carve_state cs = {0};
 	uint64_t pos = 0;
+	const fg_format *leaf = NULL;
+	uint64_t leaf_end = 0;
 
 	int conf;
 	uint64_t clen;
 	const fg_format *fmt = best_probe(data, len, NULL, &conf, &clen);
-	if (fmt) {
+	if (fmt && fmt->kind == FG_FMT_LEAF) {
+		/* a leaf describes the file itself; in a blob the carver still
+		 * looks inside it (kernels carry their payloads in segments) */
+		run_handler(q, file, fmt, data, clen ? (size_t)clen : len, 0, &leaf_end);
+		leaf = fmt;
+	} else if (fmt) {
 		uint64_t used = take_chunk(q, file, &cs, fmt, 0, clen);
 		if (used) {
 			add_chunk_range(&cs, 0, used, fmt);
@@ -578,7 +600,7 @@ static void unpack_one(work_queue *q, fg_scanner *scanner, fg_node *file)
 			    MAX_CANDIDATES_PER_BLOB);
 	for (size_t i = 0; i < cands.n; i++) {
 		const fg_candidate *c = &cands.v[i];
-		if (c->start < pos || c->start >= len)
+		if (c->start < pos || c->start >= len || (leaf && c->start == 0))
 			continue;
 		const fg_format *f = best_probe(data + c->start, len - (size_t)c->start, c->format,
 						&conf, &clen);
@@ -587,14 +609,13 @@ static void unpack_one(work_queue *q, fg_scanner *scanner, fg_node *file)
 		uint64_t used = take_chunk(q, file, &cs, f, c->start, clen);
 		if (!used)
 			continue;
-		if (c->start > pos)
-			fg_coverage_gap(data, pos, c->start - pos, &cs.ranges);
+		add_gap(&cs, data, pos, c->start, leaf, leaf_end);
 		add_chunk_range(&cs, c->start, used, f);
 		pos = c->start + used;
 	}
 	FG_VEC_FREE(&cands);
 	if (pos < len) {
-		fg_coverage_gap(data, pos, len - pos, &cs.ranges);
+		add_gap(&cs, data, pos, len, leaf, leaf_end);
 		/* unclaimed data after a single chunk: show the chunk as carved */
 		if (cs.first_root && !cs.carve_root) {
 			bool only_padding = true;

@@ -38,6 +38,7 @@
 #include <ext2fs/ext2fs.h>
 
 #include "core/cursor.h"
+#include "core/u64map.h"
 #include "unpack/format.h"
 
 #define EXT_SB_OFFSET 1024
@@ -402,72 +403,6 @@ static struct struct_io_manager mem_io_manager = {
 	.write_blk64 = mem_write64,
 };
 
-/* ---- a small u32 -> pointer hash map ------------------------------------ */
-
-/* Open addressing; an empty slot has a NULL value, so values never are. */
-typedef struct ino_map {
-	uint32_t *keys;
-	void **vals;
-	size_t cap, n;
-} ino_map;
-
-static size_t ino_slot(uint32_t k, size_t cap)
-{
-	uint64_t h = (uint64_t)k * 0x9e3779b97f4a7c15ULL;
-	return (size_t)(h >> 32) & (cap - 1);
-}
-
-static void *ino_get(const ino_map *m, uint32_t k)
-{
-	if (!m->cap)
-		return NULL;
-	for (size_t i = ino_slot(k, m->cap); m->vals[i]; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == k)
-			return m->vals[i];
-	return NULL;
-}
-
-static void ino_insert(ino_map *m, uint32_t k, void *v)
-{
-	size_t i = ino_slot(k, m->cap);
-	while (m->vals[i] && m->keys[i] != k)
-		i = (i + 1) & (m->cap - 1);
-	if (!m->vals[i])
-		m->n++;
-	m->keys[i] = k;
-	m->vals[i] = v;
-}
-
-static bool ino_put(ino_map *m, uint32_t k, void *v)
-{
-	if ((m->n + 1) * 2 > m->cap) {
-		ino_map bigger = { 0 };
-		bigger.cap = m->cap ? m->cap * 2 : 64;
-		bigger.keys = malloc(bigger.cap * sizeof(*bigger.keys));
-		bigger.vals = calloc(bigger.cap, sizeof(*bigger.vals));
-		if (!bigger.keys || !bigger.vals) {
-			free(bigger.keys);
-			free(bigger.vals);
-			return false;
-		}
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->vals[i])
-				ino_insert(&bigger, m->keys[i], m->vals[i]);
-		free(m->keys);
-		free(m->vals);
-		*m = bigger;
-	}
-	ino_insert(m, k, v);
-	return true;
-}
-
-static void ino_free(ino_map *m)
-{
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof(*m));
-}
-
 /* ---- the walk's state ---------------------------------------------------- */
 
 typedef struct ext_dir {
@@ -487,8 +422,8 @@ typedef struct ext_image {
 
 	FG_VEC(ext_dir) stack;      /* directories still to list */
 	ext_dir cur;                /* the directory being listed */
-	ino_map dirs;               /* directory inodes already queued */
-	ino_map files;              /* regular-file inode -> first node */
+	fg_u64map dirs;             /* directory inodes already queued */
+	fg_u64map files;            /* regular-file inode -> first node */
 
 	uint64_t records_left;      /* directory records we still read */
 	uint64_t expand_cap;        /* bytes file content may expand to */
@@ -657,7 +592,7 @@ static void add_content(ext_image *ex, fg_node *n, ext2_ino_t ino, struct ext2_i
 /* Hard links share the first name's content, read once. */
 static void add_file(ext_image *ex, fg_node *n, ext2_ino_t ino, struct ext2_inode_large *in)
 {
-	const fg_node *first = ino_get(&ex->files, ino);
+	const fg_node *first = fg_u64map_get(&ex->files, ino);
 	if (first) {
 		n->size = first->size;
 		n->data = first->data;
@@ -667,7 +602,7 @@ static void add_file(ext_image *ex, fg_node *n, ext2_ino_t ino, struct ext2_inod
 		return;
 	}
 	add_content(ex, n, ino, in);
-	if (!ino_put(&ex->files, ino, n))
+	if (!fg_u64map_put(&ex->files, ino, n))
 		fg_unpack_truncated(ex->ctx, n, "out of memory tracking hard links");
 }
 
@@ -712,12 +647,12 @@ static void queue_dir(ext_image *ex, fg_node *n, ext2_ino_t ino)
 		ex->too_deep++;
 		return;
 	}
-	if (ino_get(&ex->dirs, ino)) {
+	if (fg_u64map_get(&ex->dirs, ino)) {
 		ex->dir_loops++; /* a directory reached twice is listed once */
 		return;
 	}
 	ext_dir d = { ino, n, ex->cur.depth + 1 };
-	if (!ino_put(&ex->dirs, ino, n) || !FG_VEC_PUSH(&ex->stack, d)) {
+	if (!fg_u64map_put(&ex->dirs, ino, n) || !FG_VEC_PUSH(&ex->stack, d)) {
 		fg_unpack_truncated(ex->ctx, ex->root, "out of memory queueing directories");
 		ex->stop = true;
 	}
@@ -952,7 +887,7 @@ static int walk_root(ext_image *ex)
 	}
 	set_meta(ex, ex->root, &in);
 	ex->cur = (ext_dir){ EXT2_ROOT_INO, ex->root, 0 };
-	if (!ino_put(&ex->dirs, EXT2_ROOT_INO, ex->root)) {
+	if (!fg_u64map_put(&ex->dirs, EXT2_ROOT_INO, ex->root)) {
 		fg_unpack_fail(ex->ctx, "out of memory");
 		return -1;
 	}
@@ -993,8 +928,8 @@ static int ext_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, si
 	int rc = walk_root(&ex);
 	ext2fs_free(ex.fs); /* read-only: nothing to write back */
 	FG_VEC_FREE(&ex.stack);
-	ino_free(&ex.dirs);
-	ino_free(&ex.files);
+	fg_u64map_free(&ex.dirs);
+	fg_u64map_free(&ex.files);
 	return rc;
 }
 

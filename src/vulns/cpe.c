@@ -192,11 +192,10 @@ fg_vrange_result fg_vcpe_range_check(const fg_vcpe_range *r, const char *version
 	return FG_VRANGE_IN;
 }
 
-/* Percent-decodes a purl version. */
-static void purl_version(const char *purl, char *out, size_t outsz)
+void fg_vuln_purl_version(const char *purl, char *out, size_t outsz)
 {
 	out[0] = '\0';
-	const char *at = strrchr(purl, '@');
+	const char *at = purl ? strrchr(purl, '@') : NULL;
 	if (!at)
 		return;
 	size_t o = 0;
@@ -216,9 +215,9 @@ void fg_vuln_upstream_version(const char *version, const char *purl, char *out, 
 {
 	*distro = false;
 	char pv[256] = "";
-	bool deb = purl && strncmp(purl, "pkg:deb/", 8) == 0;
+	bool deb = purl && (strncmp(purl, "pkg:deb/", 8) == 0 || strncmp(purl, "pkg:rpm/", 8) == 0);
 	if (deb)
-		purl_version(purl, pv, sizeof(pv));
+		fg_vuln_purl_version(purl, pv, sizeof(pv));
 	const char *v = version && *version ? version : pv;
 	snprintf(out, outsz, "%s", v ? v : "");
 	bool looks_debian = strstr(out, "+deb") || strstr(out, "ubuntu") ||

@@ -50,6 +50,9 @@ fg_vrange_result fg_vcpe_range_check(const fg_vcpe_range *r, const char *version
  * revision when the component is a distribution package (purl pkg:deb,
  * or a version carrying "+debNuM"/"ubuntu"). *DISTRO is set then. Copies
  * VERSION unchanged otherwise. */
+/* The version of a package URL, percent-decoded ("" when none). */
+void fg_vuln_purl_version(const char *purl, char *out, size_t outsz);
+
 void fg_vuln_upstream_version(const char *version, const char *purl, char *out, size_t outsz, bool *distro);
 
 #endif

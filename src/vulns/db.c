@@ -20,12 +20,15 @@ static const char *const migrations[] = {
 	/* one row per CVE record (NVD) */
 	"CREATE TABLE cve("
 	"  rid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, published TEXT, modified TEXT,"
-	"  status TEXT, source TEXT, description TEXT,"
+	"  status TEXT, source TEXT,"
 	"  cvss3_score REAL, cvss3_vector TEXT, cvss3_severity TEXT, cvss3_version TEXT,"
 	"  cvss2_score REAL, cvss2_vector TEXT, cvss2_severity TEXT,"
 	"  cvss4_score REAL, cvss4_vector TEXT, cvss4_severity TEXT,"
 	"  cwe TEXT, has_config INTEGER NOT NULL DEFAULT 0,"
 	"  cisa_added TEXT, cisa_due TEXT, cisa_action TEXT, cisa_name TEXT);"
+	/* the English description, apart: matching reads cve rows by the
+	 * thousand and never needs it */
+	"CREATE TABLE cve_text(rid INTEGER PRIMARY KEY, description TEXT);"
 	/* one row per cpeMatch of a configuration node */
 	"CREATE TABLE cpe_match("
 	"  cve TEXT NOT NULL, cfg INTEGER NOT NULL, cfg_and INTEGER NOT NULL, cfg_nodes INTEGER NOT NULL,"
@@ -210,10 +213,12 @@ static void col_copy(sqlite3_stmt *st, int i, char *out, size_t outsz)
 	snprintf(out, outsz, "%s", t ? (const char *)t : "");
 }
 
-int fg_vdb_get_status(fg_vdb *v, fg_vdb_status *s, char *err, size_t errlen)
+int fg_vdb_get_status(fg_vdb *v, fg_vdb_status *s, bool full, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
 	s->schema = user_version(v);
+	if (!full)
+		goto sources;
 	s->cve = count(v, "SELECT count(*) FROM cve");
 	s->cve_no_config = count(v, "SELECT count(*) FROM cve WHERE has_config = 0 AND status <> 'Rejected'");
 	s->cve_rejected = count(v, "SELECT count(*) FROM cve WHERE status = 'Rejected'");
@@ -225,6 +230,7 @@ int fg_vdb_get_status(fg_vdb *v, fg_vdb_status *s, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", v->path, sqlite3_errmsg(v->db));
 		return -1;
 	}
+sources:;
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(v->db, "SELECT name, imported_at, data_date, records, detail FROM source "
 				      "ORDER BY name", -1, &st, NULL) != SQLITE_OK) {
@@ -238,6 +244,12 @@ int fg_vdb_get_status(fg_vdb *v, fg_vdb_status *s, char *err, size_t errlen)
 		col_copy(st, 2, src->data_date, sizeof(src->data_date));
 		src->records = sqlite3_column_int64(st, 3);
 		col_copy(st, 4, src->detail, sizeof(src->detail));
+		if (!full) {
+			int64_t *dst = !strcmp(src->name, "nvd") ? &s->cve : !strcmp(src->name, "kev") ? &s->kev :
+				       !strcmp(src->name, "epss") ? &s->epss : !strcmp(src->name, "osv") ? &s->osv : NULL;
+			if (dst)
+				*dst = src->records;
+		}
 	}
 	sqlite3_finalize(st);
 	return 0;

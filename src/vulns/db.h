@@ -48,7 +48,10 @@ typedef struct fg_vdb_status {
 	size_t nsources;
 } fg_vdb_status;
 
-int fg_vdb_get_status(fg_vdb *v, fg_vdb_status *st, char *err, size_t errlen);
+/* FULL counts every table (slow on a full database); otherwise the record
+ * counts come from the per-source bookkeeping (cve_no_config, cve_rejected
+ * and cpe_match stay 0). */
+int fg_vdb_get_status(fg_vdb *v, fg_vdb_status *st, bool full, char *err, size_t errlen);
 
 /* Days between DATE (ISO 8601, date part used) and now; -1 when unparsable. */
 double fg_vdb_age_days(const char *date);

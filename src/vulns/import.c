@@ -24,17 +24,17 @@ static const char *const src_names[NSRC] = { "nvd", "kev", "epss", "osv" };
 
 enum {
 	S_SEL_CVE, S_INS_CVE, S_UPD_CVE, S_DEL_CPE, S_INS_CPE, S_DEL_NOCFG, S_INS_NOCFG,
-	S_INS_KEV, S_INS_EPSS, S_SEL_OSV, S_INS_OSV, S_DEL_OSVA, S_INS_OSVA, NSTMT
+	S_INS_KEV, S_INS_EPSS, S_SEL_OSV, S_INS_OSV, S_DEL_OSVA, S_INS_OSVA, S_PUT_TEXT, NSTMT
 };
 
 static const char *const stmt_sql[NSTMT] = {
 	[S_SEL_CVE] = "SELECT rid, modified FROM cve WHERE id = ?1",
-	[S_INS_CVE] = "INSERT INTO cve(id, published, modified, status, source, description,"
+	[S_INS_CVE] = "INSERT INTO cve(id, published, modified, status, source,"
 		      " cvss3_score, cvss3_vector, cvss3_severity, cvss3_version,"
 		      " cvss2_score, cvss2_vector, cvss2_severity, cvss4_score, cvss4_vector, cvss4_severity,"
 		      " cwe, has_config, cisa_added, cisa_due, cisa_action, cisa_name)"
-		      " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
-	[S_UPD_CVE] = "UPDATE cve SET published=?2, modified=?3, status=?4, source=?5, description=?6,"
+		      " VALUES(?1,?2,?3,?4,?5,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22)",
+	[S_UPD_CVE] = "UPDATE cve SET published=?2, modified=?3, status=?4, source=?5,"
 		      " cvss3_score=?7, cvss3_vector=?8, cvss3_severity=?9, cvss3_version=?10,"
 		      " cvss2_score=?11, cvss2_vector=?12, cvss2_severity=?13, cvss4_score=?14,"
 		      " cvss4_vector=?15, cvss4_severity=?16, cwe=?17, has_config=?18, cisa_added=?19,"
@@ -55,6 +55,7 @@ static const char *const stmt_sql[NSTMT] = {
 	[S_INS_OSV] = "INSERT OR REPLACE INTO osv VALUES(?1,?2,?3,?4,?5,?6,?7)",
 	[S_DEL_OSVA] = "DELETE FROM osv_affected WHERE id = ?1",
 	[S_INS_OSVA] = "INSERT INTO osv_affected VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+	[S_PUT_TEXT] = "INSERT OR REPLACE INTO cve_text VALUES(?1, ?2)",
 };
 
 struct fg_vimport {
@@ -487,7 +488,6 @@ static int store_nvd(fg_vimport *im, nvd_rec *r)
 	bind_text(st, 3, modified);
 	bind_text(st, 4, r->status);
 	bind_text(st, 5, r->source);
-	bind_text(st, 6, r->description);
 	bind_score(st, 7, r->v3.score);
 	bind_text(st, 8, r->v3.score >= 0 ? r->v3.vector : NULL);
 	bind_text(st, 9, r->v3.score >= 0 ? lower_sev(&im->arena, r->v3.severity) : NULL);
@@ -520,6 +520,11 @@ static int store_nvd(fg_vimport *im, nvd_rec *r)
 		if (step_done(im, st, "nocfg delete") != 0)
 			return -1;
 	}
+	st = im->st[S_PUT_TEXT];
+	sqlite3_bind_int64(st, 1, rid);
+	bind_text(st, 2, r->description);
+	if (step_done(im, st, "cve_text insert") != 0)
+		return -1;
 	if (!has_config && !rejected && r->description) {
 		st = im->st[S_INS_NOCFG];
 		sqlite3_bind_int64(st, 1, rid);

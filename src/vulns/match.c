@@ -94,7 +94,7 @@ void fg_vulns_match(fg_result *res)
 		return;
 	}
 	fg_vdb_status st;
-	if (fg_vdb_get_status(&db, &st, err, sizeof(err)) != 0) {
+	if (fg_vdb_get_status(&db, &st, false, err, sizeof(err)) != 0) {
 		fg_diag_add(&res->diags, FG_DIAG_ERROR, "vulns", path, "%s", err);
 		fg_vdb_close(&db);
 		return;
@@ -134,9 +134,7 @@ void fg_vulns_match(fg_result *res)
 		const fg_component *c = &res->components.v[i];
 		subj[i] = (fg_vsubject){ .name = c->name, .version = c->version, .cpe = c->cpe, .purl = c->purl };
 		vc[i] = (fg_vex_component){ c->name, c->version, c->purl, c->cpe };
-		const char *pkgver = prop(c, "package:version");
-		if (pkgver && *pkgver && c->purl && !strncmp(c->purl, "pkg:deb/", 8))
-			subj[i].version = pkgver;
+		subj[i].package_version = prop(c, "package-version");
 		const char *applets = prop(c, "busybox:applets");
 		if (applets) {
 			subj[i].applets = applets;

@@ -82,6 +82,8 @@ fg_vmatcher *fg_vmatcher_new(fg_vdb *db, char *err, size_t errlen)
 	}
 	m->db = db;
 	fg_arena_init(&m->scratch);
+	/* a page cache that holds the indexes a scan walks (64 MiB) */
+	sqlite3_exec(db->db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
 	for (int i = 0; i < NQ; i++) {
 		if (sqlite3_prepare_v2(db->db, q_sql[i], -1, &m->q[i], NULL) != SQLITE_OK) {
 			snprintf(err, errlen, "%s: %s", db->path, sqlite3_errmsg(db->db));
@@ -134,14 +136,12 @@ static void prepare_subject(subj *s, const fg_vsubject *in, fg_arena *a)
 	size_t na = fg_alias_lookup(in->name, al, MAX_KEYS);
 	for (size_t i = 0; i < na; i++)
 		add_key(s, a, al[i]->vendor, al[i]->product, FG_VCONF_MEDIUM);
-	snprintf(s->pkgver, sizeof(s->pkgver), "%s", ver ? ver : "");
-	fg_vuln_upstream_version(ver, in->purl, s->version, sizeof(s->version), &s->distro);
-	if (s->distro && in->purl && !strchr(s->pkgver, '-')) {
-		/* the purl holds the full package version */
-		const char *at = strrchr(in->purl, '@');
-		if (at)
-			snprintf(s->pkgver, sizeof(s->pkgver), "%.*s", (int)strcspn(at + 1, "?#"), at + 1);
-	}
+	/* the full package version: given, else the purl's, else the version */
+	char pv[256] = "";
+	fg_vuln_purl_version(in->purl, pv, sizeof(pv));
+	snprintf(s->pkgver, sizeof(s->pkgver), "%s",
+		 in->package_version && *in->package_version ? in->package_version : *pv ? pv : ver ? ver : "");
+	fg_vuln_upstream_version(ver && *ver ? ver : s->pkgver, in->purl, s->version, sizeof(s->version), &s->distro);
 }
 
 /* ---- rows ------------------------------------------------------------- */
@@ -320,23 +320,43 @@ typedef FG_VEC(found) found_vec;
 
 static void consider(found_vec *fv, const char *cve, const verdict *v)
 {
-	for (size_t i = 0; i < fv->n; i++) {
-		if (strcmp(fv->v[i].cve, cve))
-			continue;
-		const verdict *o = &fv->v[i].v;
-		int a = res_rank(v->res) * 4 + (int)v->base * 2 + !v->platform;
-		int b = res_rank(o->res) * 4 + (int)o->base * 2 + !o->platform;
-		if (a > b)
-			fv->v[i].v = *v;
-		return;
-	}
 	found f = { cve, *v };
 	FG_VEC_PUSH(fv, f);
+}
+
+static int verdict_rank(const verdict *v)
+{
+	return res_rank(v->res) * 4 + (int)v->base * 2 + !v->platform;
+}
+
+static int found_cmp(const void *x, const void *y)
+{
+	const found *a = x, *b = y;
+	int c = strcmp(a->cve, b->cve);
+	if (c)
+		return c;
+	/* best explanation first */
+	return verdict_rank(&b->v) - verdict_rank(&a->v);
+}
+
+/* One entry per CVE (several configurations or keys may match it): the
+ * best explanation wins. */
+static void merge_found(found_vec *fv)
+{
+	if (fv->n < 2)
+		return;
+	qsort(fv->v, fv->n, sizeof(*fv->v), found_cmp);
+	size_t o = 0;
+	for (size_t i = 0; i < fv->n; i++)
+		if (!o || strcmp(fv->v[o - 1].cve, fv->v[i].cve))
+			fv->v[o++] = fv->v[i];
+	fv->n = o;
 }
 
 static int match_key(fg_vmatcher *m, const subj *all, size_t nsubj, size_t self, const key *k, found_vec *fv)
 {
 	mrow_vec rows = {0};
+	size_t fv_first = fv->n;
 	sqlite3_stmt *st = m->q[Q_BY_PRODUCT];
 	sqlite3_bind_text(st, 1, k->vendor, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, k->product, -1, SQLITE_STATIC);
@@ -396,7 +416,7 @@ static int match_key(fg_vmatcher *m, const subj *all, size_t nsubj, size_t self,
 		i = j;
 	}
 	/* verdicts point into ROWS (strings live in the scratch arena) */
-	for (size_t f = 0; f < fv->n; f++) {
+	for (size_t f = fv_first; f < fv->n; f++) {
 		const mrow *r = fv->v[f].v.row;
 		if (r >= rows.v && r < rows.v + rows.n) {
 			mrow *copy = fg_arena_alloc(&m->scratch, sizeof(*copy));
@@ -758,9 +778,12 @@ static bool phrase_query(const char *text, char *out, size_t outsz)
 	return letters >= 3;
 }
 
+static int nodata_cmp(const void *x, const void *y);
+
 static int match_nodata(fg_vmatcher *m, const subj *s, size_t comp, fg_arena *a, const fg_vuln_vec *out,
 			size_t first, nodata_vec *nd)
 {
+	size_t nd_first = nd->n;
 	for (size_t k = 0; k < s->nkeys; k++) {
 		const char *phrase = fg_alias_phrase(s->keys[k].vendor, s->keys[k].product);
 		char q[256], prod[128];
@@ -777,11 +800,11 @@ static int match_nodata(fg_vmatcher *m, const subj *s, size_t comp, fg_arena *a,
 			const char *id = (const char *)sqlite3_column_text(st, 0);
 			if (!id)
 				continue;
+			/* records without configurations are never NVD matches;
+			 * an OSV match may carry the same CVE */
 			bool dup = false;
 			for (size_t i = first; i < out->n && !dup; i++)
-				dup = out->v[i].component == comp && !strcmp(out->v[i].id, id);
-			for (size_t i = 0; i < nd->n && !dup; i++)
-				dup = nd->v[i].component == comp && !strcmp(nd->v[i].id, id);
+				dup = !strcmp(out->v[i].source, "osv") && !strcmp(out->v[i].id, id);
 			if (dup)
 				continue;
 			fg_vuln_nodata d = {
@@ -796,6 +819,17 @@ static int match_nodata(fg_vmatcher *m, const subj *s, size_t comp, fg_arena *a,
 		sqlite3_clear_bindings(st);
 		if (rc != SQLITE_DONE)
 			return -1;
+	}
+	/* several keys may find the same record */
+	size_t n = nd->n - nd_first;
+	if (n > 1) {
+		fg_vuln_nodata *v = nd->v + nd_first;
+		qsort(v, n, sizeof(*v), nodata_cmp);
+		size_t o = 1;
+		for (size_t i = 1; i < n; i++)
+			if (strcmp(v[o - 1].id, v[i].id))
+				v[o++] = v[i];
+		nd->n = nd_first + o;
 	}
 	return 0;
 }
@@ -832,6 +866,8 @@ int fg_vmatcher_run(fg_vmatcher *m, const fg_vsubject *subjects, size_t n, size_
 	}
 	for (size_t i = 0; i < n; i++)
 		prepare_subject(&all[i], &subjects[i], &keys);
+	/* one read transaction: one lock, one consistent snapshot */
+	bool txn = sqlite3_exec(m->db->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		const subj *s = &all[i];
 		if (!s->nkeys) {
@@ -849,6 +885,7 @@ int fg_vmatcher_run(fg_vmatcher *m, const fg_vsubject *subjects, size_t n, size_
 		found_vec fv = {0};
 		for (size_t k = 0; k < s->nkeys && rc == 0; k++)
 			rc = match_key(m, all, n, i, &s->keys[k], &fv);
+		merge_found(&fv);
 		size_t first = out->n;
 		for (size_t f = 0; f < fv.n && rc == 0; f++)
 			rc = add_match(m, s, base + i, &fv.v[f], arena, out, stats);
@@ -862,6 +899,8 @@ int fg_vmatcher_run(fg_vmatcher *m, const fg_vsubject *subjects, size_t n, size_
 	}
 	if (rc != 0)
 		snprintf(err, errlen, "%s: %s", m->db->path, sqlite3_errmsg(m->db->db));
+	if (txn)
+		sqlite3_exec(m->db->db, "COMMIT", NULL, NULL, NULL);
 	if (nd.n) {
 		qsort(nd.v, nd.n, sizeof(*nd.v), nodata_cmp);
 		fg_vuln_nodata *copy = fg_arena_alloc(arena, nd.n * sizeof(*copy));

@@ -14,6 +14,9 @@
 /* What the matcher knows about one component. */
 typedef struct fg_vsubject {
 	const char *name, *version, *cpe, *purl;
+	/* The full distribution package version (e.g. "7.88.1-10+deb12u15")
+	 * when VERSION is the upstream one; NULL: taken from the purl. */
+	const char *package_version;
 	/* Applets compiled into BusyBox (space/comma separated), or NULL when
 	 * not known: BusyBox CVEs are then not filtered, and the match says so. */
 	const char *applets;

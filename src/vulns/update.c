@@ -82,10 +82,11 @@ static CURL *new_handle(const char *url, dl *d, bool loopback)
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, d);
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	/* a loopback (test) source may not send us anywhere else */
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, loopback ? 0L : 1L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, loopback ? "http,https" : "https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, loopback ? "http,https" : "https");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, loopback ? "http" : "https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
@@ -123,11 +124,14 @@ static int fetch_small(const char *url, char *buf, size_t bufsz, char *err, size
 	return 0;
 }
 
-/* Downloads URL to DEST, resuming DEST.part. */
-static int fetch_file(const char *url, const char *dest, FILE *log, char *err, size_t errlen)
+/* Downloads URL to DEST, resuming DEST.part when RESUME (only for files
+ * verified afterwards: a part of an older version would go unnoticed). */
+static int fetch_file(const char *url, const char *dest, bool resume, FILE *log, char *err, size_t errlen)
 {
 	char part[4200];
 	snprintf(part, sizeof(part), "%s.part", dest);
+	if (!resume)
+		unlink(part);
 	struct stat sb;
 	uint64_t have = stat(part, &sb) == 0 && S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
 	FILE *f = fopen(part, have ? "ab" : "wb");
@@ -160,7 +164,7 @@ static int fetch_file(const char *url, const char *dest, FILE *log, char *err, s
 			snprintf(err, errlen, "%s: %s", part, strerror(errno));
 			return -1;
 		}
-		return fetch_file(url, dest, log, err, errlen);
+		return fetch_file(url, dest, false, log, err, errlen);
 	}
 	if (rc == CURLE_OK && code == 416 && have) {
 		/* nothing past what we have: the part is complete */
@@ -387,7 +391,7 @@ int fg_vupdate(fg_vdb *db, const fg_vupdate_opts *o, fg_vimport_stats *stats, ch
 			    !strcmp(hex, j->m.sha256);
 		if (!have) {
 			unlink(j->path);
-			if (fetch_file(j->url, j->path, o->log, err, errlen) != 0) {
+			if (fetch_file(j->url, j->path, j->has_meta, o->log, err, errlen) != 0) {
 				rc = -1;
 				break;
 			}

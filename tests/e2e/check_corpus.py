@@ -18,6 +18,14 @@ KIND_TO_CHECK = {
     "default_password": "credentials.default-password",
     "empty_password": "credentials.empty-password",
     "telnet_enabled": "services.telnet",
+    "serial_shell": "debug.serial-shell",
+    "private_key": "secrets.private-key",
+    "expired_cert": "certificates.expired",
+    "cloud_secret": "secrets.cloud-credential",
+    "plaintext_update_url": "updates.plaintext-url",
+    "update_signature_disabled": "updates.signature-disabled",
+    "ftp_enabled": "services.ftp",
+    "snmp_public": "services.snmp",
 }
 CHECKS = set(KIND_TO_CHECK.values())
 
@@ -52,7 +60,10 @@ def relevant(findings):
     return [f for f in findings if f["check_id"] in CHECKS]
 
 
-def assert_issues(name, report, issues, decoys):
+def assert_issues(name, report, issues, decoys, strict=True):
+    """STRICT: every relevant finding must be a planted issue (synthetic
+    images); images copied as shipped (planted: false) list no issues and
+    may have real findings."""
     findings = relevant(report["findings"])
     for issue in issues:
         check = KIND_TO_CHECK[issue["kind"]]
@@ -61,7 +72,7 @@ def assert_issues(name, report, issues, decoys):
                and (issue.get("line") is None or f["line"] == issue["line"])]
         ok(hit, "%s: %s not reported at %s:%s" % (name, check, issue["path"], issue.get("line")))
     expected = {(KIND_TO_CHECK[i["kind"]], i["path"], i.get("line")) for i in issues}
-    for f in findings:
+    for f in (findings if strict else []):
         key = (f["check_id"], f["path"], f["line"])
         ok(key in expected or (f["check_id"], f["path"], None) in expected,
            "%s: unexpected finding %s at %s:%s (%s)" % (name, f["check_id"], f["path"], f["line"], f["message"]))
@@ -137,7 +148,7 @@ def main():
         ids = {fs["id"] for fs in supported}
         issues = [i for i in filt(img["issues"]) if i["fs"] in ids]
         decoys = [d for fs in supported if fs["variant"] for d in variants[fs["variant"]]["decoys"]]
-        assert_issues(name, report, issues, decoys)
+        assert_issues(name, report, issues, decoys, strict=img.get("planted", True))
         assert_counts(name, report, supported)
         if all(fs["variant"] == "clean-d" for fs in supported):
             ok(not relevant(report["findings"]), "%s: clean image has findings" % name)

@@ -214,6 +214,20 @@ def main():
                    "%s: scan -o %s differs from firmgate sbom" % (label, name))
     bad = run([args.firmgate, "sbom", targets[0], "--format", "xml"])
     ok(bad.returncode == 2, "sbom --format xml: exit %d, want 2" % bad.returncode)
+    # --signatures: a user's rule finds the web UI's firmware version
+    sig = os.path.join(args.tmp, "user.sigs")
+    with open(sig, "w") as f:
+        f.write("component examplenet-webui\ntype application\nmatch \"<p>Firmware \"\n"
+                "version \"<p>Firmware (\\d+\\.\\d+\\.\\d+)</p>\"\nfile-glob /www/*\n")
+    user = run([args.firmgate, "sbom", targets[0], "--signatures", sig])
+    if ok(user.returncode == 0, "sbom --signatures: exit %d: %s" % (user.returncode, user.stderr.decode())):
+        names = {(c["name"], c.get("version")) for c in json.loads(user.stdout)["components"]}
+        ok(("examplenet-webui", "3.2.1") in names, "sbom --signatures: user component missing")
+    with open(sig, "w") as f:
+        f.write("component broken\nmatch \"ab\"\n")
+    broken = run([args.firmgate, "sbom", targets[0], "--signatures", sig])
+    ok(broken.returncode == 2 and b"user.sigs:2" in broken.stderr,
+       "sbom with a broken signature file: exit %d, %s" % (broken.returncode, broken.stderr.decode()))
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed or not passed else 0
 

@@ -62,7 +62,7 @@ def dump(db):
     """Every data table, sorted; the source bookkeeping without import times."""
     con = sqlite3.connect(db)
     out = {}
-    for t in ("cve", "cpe_match", "kev", "epss", "osv", "osv_affected"):
+    for t in ("cve", "cve_text", "cpe_match", "kev", "epss", "osv", "osv_affected"):
         rows = con.execute("SELECT * FROM %s" % t).fetchall()
         out[t] = sorted(rows, key=repr)
     out["source"] = sorted(con.execute("SELECT name, data_date, records, detail FROM source").fetchall())
@@ -209,7 +209,7 @@ def check_imports(db, nvd_files, kev):
     p = run(["db", "import", "--vulndb", db, feed])
     ok(p.returncode == 0 and b"NVD 0 new, 61 updated" in p.stdout, "newer records update (%s)" % p.stdout.decode().strip())
     con = sqlite3.connect(db)
-    desc = con.execute("SELECT description FROM cve WHERE id='CVE-2017-14491'").fetchone()[0]
+    desc = con.execute("SELECT description FROM cve JOIN cve_text USING (rid) WHERE id='CVE-2017-14491'").fetchone()[0]
     ncpe = con.execute("SELECT count(*) FROM cpe_match").fetchone()[0]
     con.close()
     ok(desc.endswith("(updated)"), "updated description stored")
@@ -343,7 +343,7 @@ def check_update(nvd_files, kev):
         ok(src.get("nvd", {}).get("data_date", "").startswith("2026-11-27"), "NVD data date from the .meta file")
         ok(src.get("kev", {}).get("detail") == "catalogVersion 2025.08.25", "KEV catalog version recorded")
         con = sqlite3.connect(db)
-        d = con.execute("SELECT description FROM cve WHERE id='CVE-2022-48174'").fetchone()[0]
+        d = con.execute("SELECT description FROM cve JOIN cve_text USING (rid) WHERE id='CVE-2022-48174'").fetchone()[0]
         con.close()
         ok(d == "Changed in the modified feed.", "the modified feed wins by date")
         c = match(db, "dnsmasq", "2.73")

@@ -117,6 +117,9 @@ def test_bad_inputs():
         if p.returncode == 3:
             ok(one_error_line(p, trunc), "truncated image at %d: one error line: %r" % (cut, p.stderr))
 
+    p = run(["scan", "/bin/true", "--format", "json", "--fail-on", "none"])
+    ok(p.returncode == 0, "a bare ELF file is a recognised input (exit %d)" % p.returncode)
+
     gz = os.path.join(TMP, "trunc.img.gz")
     with open(gz, "wb") as f:
         f.write(gzip.compress(data)[:4000])

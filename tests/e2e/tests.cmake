@@ -49,3 +49,25 @@ add_test(NAME e2e.vulns
           --firmgate $<TARGET_FILE:firmgate> --shared ${FG_SHARED_DIR}
           --tmp ${CMAKE_BINARY_DIR}/test-tmp/vulns)
 set_tests_properties(e2e.vulns PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
+
+add_test(NAME e2e.hardening
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_hardening.py
+          --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR} --shared ${FG_SHARED_DIR}
+          --tmp ${CMAKE_BINARY_DIR}/test-tmp/hardening)
+set_tests_properties(e2e.hardening PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 900 SKIP_RETURN_CODE 77)
+
+add_test(NAME e2e.inventory
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_inventory.py
+          --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR} --shared ${FG_SHARED_DIR}
+          --known-issues ${CMAKE_SOURCE_DIR}/docs/INVENTORY-KNOWN-ISSUES.md)
+set_tests_properties(e2e.inventory PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 1500)
+
+add_test(NAME e2e.sbom
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_sbom.py
+          --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR}
+          --schemas ${CMAKE_CURRENT_SOURCE_DIR}/data/schemas --tmp ${CMAKE_BINARY_DIR}/test-tmp/sbom)
+set_tests_properties(e2e.sbom PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 1500)
+
+add_test(NAME e2e.signatures_doc
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/gen-signature-doc.py --check
+          --root ${CMAKE_SOURCE_DIR})

@@ -186,3 +186,22 @@ TEST(the_wall_clock_budget_stops_unpacking)
 	CHECK(fg_budget_expired(&r->budget));
 	fg_result_free(r);
 }
+
+/* Regression: a leaf (ELF) at the start of a file got a carve root with a
+ * "0x0.elf" chunk instead of describing the file itself. */
+TEST(a_leaf_describes_the_file_itself)
+{
+	FILE *f = fopen("/bin/true", "rb");
+	if (!f)
+		return;
+	static uint8_t buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	fg_result *r = scan_blob(buf, n);
+	CHECK_STR_EQ(r->tree.root->format, "elf");
+	CHECK(r->tree.root->format_info && strstr(r->tree.root->format_info, "ELF") != NULL);
+	CHECK(r->tree.root->unpacked == NULL);
+	REQUIRE(r->tree.root->coverage);
+	CHECK_INT_EQ(r->tree.root->coverage->identified, n);
+	fg_result_free(r);
+}

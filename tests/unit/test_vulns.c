@@ -858,9 +858,11 @@ TEST(match_false_positive_controls)
 		/* a Debian package: possibly fixed by a backport */
 		{ .name = "curl", .version = "7.88.1-10+deb12u15",
 		  .purl = "pkg:deb/debian/curl@7.88.1-10%2Bdeb12u15?arch=amd64" },
+		/* as the inventory gives packages: upstream version, full one in the purl */
+		{ .name = "curl", .version = "7.88.1", .purl = "pkg:deb/debian/curl@7.88.1-10%2Bdeb12u15?arch=amd64" },
 	};
 	mresult m;
-	REQUIRE(run_match(&db, s, 7, &m) == 0);
+	REQUIRE(run_match(&db, s, 8, &m) == 0);
 	const fg_vuln_match *v = find(&m, 0, "CVE-2021-42378");
 	REQUIRE(v);
 	CHECK(v->status == FG_VULN_NOT_AFFECTED);
@@ -880,6 +882,8 @@ TEST(match_false_positive_controls)
 	CHECK(v && v->status == FG_VULN_AFFECTED && strstr(v->evidence, "no kernel config"));
 	v = find(&m, 6, "CVE-2023-38545");
 	CHECK(v && v->confidence == FG_VCONF_LOW && strstr(v->evidence, "backport"));
+	v = find(&m, 7, "CVE-2023-38545");
+	CHECK(v && v->confidence == FG_VCONF_LOW && strstr(v->evidence, "7.88.1-10+deb12u15"));
 	/* affected before not_affected within a component */
 	for (size_t i = 1; i < m.out.n; i++)
 		if (m.out.v[i].component == m.out.v[i - 1].component)
