@@ -332,9 +332,23 @@ static bool drop_duplicates(fg_accounts *a)
 	for (size_t i = 0; i < a->v.n; i++)
 		idx[i] = &a->v.v[i];
 	qsort(idx, a->v.n, sizeof(*idx), account_name_cmp);
-	for (size_t i = 1; i < a->v.n; i++)
-		if (strcmp(idx[i]->name, idx[i - 1]->name) == 0)
-			dup[idx[i] - a->v.v] = true;
+	size_t first = 0;
+	for (size_t i = 1; i < a->v.n; i++) {
+		if (strcmp(idx[i]->name, idx[i - 1]->name) != 0) {
+			first = i;
+			continue;
+		}
+		dup[idx[i] - a->v.v] = true;
+		fg_account_dup d = {
+			.name = idx[i]->name,
+			.node = idx[i]->passwd_node,
+			.line = idx[i]->passwd_line,
+			.first_line = idx[first]->passwd_line,
+			.offset = idx[i]->hash_offset,
+			.same = strcmp(idx[i]->passwd_raw, idx[first]->passwd_raw) == 0,
+		};
+		FG_VEC_PUSH(&a->dups, d);
+	}
 	size_t k = 0;
 	for (size_t i = 0; i < a->v.n; i++)
 		if (!dup[i])
@@ -428,6 +442,7 @@ void fg_accounts_free(fg_accounts *a)
 	if (!a)
 		return;
 	FG_VEC_FREE(&a->v);
+	FG_VEC_FREE(&a->dups);
 	fg_arena_free(&a->arena);
 	free(a);
 }
@@ -445,6 +460,22 @@ fg_accounts *fg_accounts_parse(const uint8_t *passwd, size_t passwd_len, const f
 		ok = parse_shadow(a, shadow, shadow_len, &sv);
 	if (ok && passwd)
 		ok = parse_passwd(a, passwd, passwd_len, passwd_node);
+	/* sv is sorted by name, then line: later lines of a name are duplicates */
+	for (size_t i = 1, first = 0; ok && i < sv.n; i++) {
+		if (strcmp(sv.v[i].name, sv.v[i - 1].name) != 0) {
+			first = i;
+			continue;
+		}
+		fg_account_dup d = {
+			.name = sv.v[i].name,
+			.node = shadow_node,
+			.line = sv.v[i].line,
+			.first_line = sv.v[first].line,
+			.offset = sv.v[i].offset,
+			.same = strcmp(sv.v[i].raw, sv.v[first].raw) == 0,
+		};
+		FG_VEC_PUSH(&a->dups, d);
+	}
 	if (ok) {
 		join_shadow(a, &sv, shadow_node);
 		ok = add_shadow_only(a, &sv, shadow_node);

@@ -75,9 +75,21 @@ typedef struct fg_account {
 	const char *passwd_raw;
 } fg_account;
 
+/* A later entry of a name already listed in the same file: login uses
+ * the first one, the later one is dead weight or a hidden alternative. */
+typedef struct fg_account_dup {
+	const char *name;
+	const fg_node *node;    /* passwd or shadow */
+	unsigned line;          /* of the duplicate */
+	unsigned first_line;    /* of the entry that wins */
+	int64_t offset;         /* of the duplicate line */
+	bool same;              /* the two lines are identical */
+} fg_account_dup;
+
 typedef struct fg_accounts {
 	fg_arena arena;
 	FG_VEC(fg_account) v;   /* passwd order, then shadow-only entries */
+	FG_VEC(fg_account_dup) dups; /* duplicate names in passwd, then in shadow */
 	bool truncated;         /* an entry cap was hit */
 	unsigned skipped_lines; /* overlong or binary lines */
 } fg_accounts;

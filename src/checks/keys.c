@@ -125,6 +125,7 @@ static bool try_encrypted_pkcs8(const unsigned char *der, size_t len, fg_keyinfo
 	snprintf(out->type, sizeof(out->type), "unknown");
 	snprintf(out->format, sizeof(out->format), "encrypted PKCS#8%s%s", name[0] ? ", " : "", name);
 	fg_sha256_prefix(der, len, out->fp);
+	out->fp_blob = true;
 	return true;
 }
 
@@ -174,6 +175,7 @@ bool fg_key_from_pem(const char *label, const unsigned char *der, size_t len, bo
 			snprintf(out->type, sizeof(out->type), "%s", trad[i].name);
 			snprintf(out->format, sizeof(out->format), "%s, PEM-encrypted", trad[i].format);
 			fg_sha256_prefix(der, len, out->fp);
+			out->fp_blob = true;
 			return true;
 		}
 		if (!one_sequence(der, len) || !try_pkey(trad[i].type, der, len, out))
@@ -214,6 +216,7 @@ bool fg_key_from_p12(const unsigned char *der, size_t len, fg_keyinfo *out)
 		snprintf(out->type, sizeof(out->type), "unknown");
 		snprintf(out->format, sizeof(out->format), "PKCS#12, password-protected");
 		fg_sha256_prefix(der, len, out->fp);
+		out->fp_blob = true;
 	}
 	EVP_PKEY_free(pk);
 	X509_free(cert);
@@ -377,7 +380,9 @@ bool fg_key_putty(const char *t, size_t len, fg_keyinfo *out)
 	    !ppk_field(t, len, "Private-Lines", &priv, &ql) || !ppk_field(t, len, "Public-Lines", &pub, &pl))
 		return false;
 	/* Public-Lines: N, then N base64 lines */
-	int nlines = atoi(pub);
+	int nlines = 0;
+	for (size_t i = 0; i < pl && pub[i] >= '0' && pub[i] <= '9' && nlines < 1000; i++)
+		nlines = nlines * 10 + (pub[i] - '0');
 	if (nlines <= 0 || nlines > 64)
 		return false;
 	const char *start = memchr(pub, '\n', (size_t)(t + len - pub));
@@ -416,6 +421,7 @@ bool fg_key_dropbear(const unsigned char *d, size_t len, fg_keyinfo *out)
 	if (!fg_ssh_pubkey_info(d, len, out->type, sizeof(out->type), &out->bits))
 		return false;
 	fg_sha256_prefix(d, len < 512 ? len : 512, out->fp);
+	out->fp_blob = true;
 	snprintf(out->format, sizeof(out->format), "Dropbear");
 	return true;
 }

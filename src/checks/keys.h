@@ -19,7 +19,8 @@ typedef struct fg_keyinfo {
 	bool encrypted;
 	char format[48];        /* "PKCS#1", "PKCS#8", "OpenSSH", "PuTTY", "PKCS#12", "Dropbear", ... */
 	char fp[17];            /* first 16 hex digits of SHA-256 of the public key
-	                           (or of the encrypted blob) */
+	                           (or of the encrypted blob: fp_blob) */
+	bool fp_blob;
 } fg_keyinfo;
 
 /* A decoded PEM block with LABEL ("RSA PRIVATE KEY", "PRIVATE KEY",

@@ -22,12 +22,17 @@ extern const fg_check fg_check_upnp;
 extern const fg_check fg_check_backdoor;
 extern const fg_check fg_check_mqtt_anonymous;
 extern const fg_check fg_check_debug_daemons;
+extern const fg_check fg_check_root_daemons;
 extern const fg_check fg_check_serial_shell;
 extern const fg_check fg_check_kernel_cmdline;
 extern const fg_check fg_check_uboot_env;
 extern const fg_check fg_check_update_signature;
 extern const fg_check fg_check_update_plaintext_url;
 extern const fg_check fg_check_update_insecure_download;
+extern const fg_check fg_check_duplicate_account;
+extern const fg_check fg_check_wifi_passphrase;
+extern const fg_check fg_check_tls_weak_config;
+extern const fg_check fg_check_fs_hygiene;
 extern const fg_check fg_check_hardening_nx;
 extern const fg_check fg_check_hardening_pie;
 extern const fg_check fg_check_hardening_relro;
@@ -52,12 +57,17 @@ static const fg_check *const checks[] = {
 	&fg_check_backdoor,
 	&fg_check_mqtt_anonymous,
 	&fg_check_debug_daemons,
+	&fg_check_root_daemons,
 	&fg_check_serial_shell,
 	&fg_check_kernel_cmdline,
 	&fg_check_uboot_env,
 	&fg_check_update_signature,
 	&fg_check_update_plaintext_url,
 	&fg_check_update_insecure_download,
+	&fg_check_duplicate_account,
+	&fg_check_wifi_passphrase,
+	&fg_check_tls_weak_config,
+	&fg_check_fs_hygiene,
 	&fg_check_hardening_nx,
 	&fg_check_hardening_pie,
 	&fg_check_hardening_relro,

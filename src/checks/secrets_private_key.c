@@ -95,9 +95,9 @@ static void report_key(fg_check_ctx *ctx, const fg_file *f, unsigned line, int64
 	bool selftest = crypto_library(f);
 	fg_report_at(ctx, f->node, line, off, selftest ? FG_SEV_INFO : k->encrypted ? FG_SEV_LOW : -1,
 		     subject, excerpt,
-		     "%s holds a private key (%s, public key SHA-256 %s\xe2\x80\xa6)%s%s. The same key is in every unit of this "
+		     "%s holds a private key (%s, %s SHA-256 %s\xe2\x80\xa6)%s%s. The same key is in every unit of this "
 		     "firmware: anyone who has the image can impersonate the device or decrypt its "
-		     "traffic.%s%s", f->path, desc, k->fp, where,
+		     "traffic.%s%s", f->path, desc, k->fp_blob ? "key blob" : "public key", k->fp, where,
 		     f->elf ? ", embedded in a program" : "",
 		     selftest ? " It is inside a crypto library, where keys are usually public "
 				"self-test vectors: check before acting." : "",

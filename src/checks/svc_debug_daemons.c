@@ -62,20 +62,24 @@ static void check_rc(fg_check_ctx *ctx, const fg_file *f)
 		if (!more)
 			break;
 		if (l > 8 && strncmp(s, "service ", 8) == 0) {
-			char name[32] = "";
-			sscanf(s + 8, "%31s", name);
-			if (strcmp(name, "adbd") == 0 || strcmp(name, "gdbserver") == 0) {
+			size_t nl = 0;
+			while (8 + nl < l && s[8 + nl] != ' ' && s[8 + nl] != '\t')
+				nl++;
+			if ((nl == 4 && memcmp(s + 8, "adbd", 4) == 0) ||
+			    (nl == 9 && memcmp(s + 8, "gdbserver", 9) == 0)) {
 				svc_line = it.no;
-				snprintf(svc, sizeof(svc), "%s", name);
+				snprintf(svc, sizeof(svc), "%.*s", (int)nl, s + 8);
 				disabled = false;
 			}
 		} else if (svc_line && l >= 8 && strncmp(s, "disabled", 8) == 0) {
 			disabled = true;
 		} else if (l > 8 && strncmp(s, "setprop ", 8) == 0 &&
-			   (strstr(s, "service.adb.tcp.port") || strstr(s, "persist.adb.tcp.port"))) {
-			const char *port = memchr(s + 8, ' ', l - 8);
-			port = port ? memchr(port + 1, ' ', (size_t)(s + l - port - 1)) : NULL;
-			if (port && atoi(port + 1) > 0)
+			   (memmem(s, l, "service.adb.tcp.port", 20) || memmem(s, l, "persist.adb.tcp.port", 20))) {
+			const char *port = memchr(s + 8, ' ', l - 8); /* "setprop NAME PORT" */
+			unsigned v = 0;
+			for (const char *d = port ? port + 1 : s + l; d < s + l && *d >= '0' && *d <= '9' && v < 100000; d++)
+				v = v * 10 + (unsigned)(*d - '0');
+			if (v > 0)
 				fg_report_at(ctx, f->node, it.no, -1, FG_SEV_HIGH, "adb-tcp", NULL,
 					     "%s enables adb over TCP (line %u).", f->path, it.no);
 		}

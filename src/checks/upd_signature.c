@@ -105,7 +105,8 @@ static void check_rauc(fg_check_ctx *ctx)
 	while (fg_line_next(&it, &s, &l)) {
 		if (l && s[0] == '[')
 			in_keyring = l >= 9 && strncmp(s, "[keyring]", 9) == 0;
-		else if (in_keyring && l > 5 && (strncmp(s, "path", 4) == 0 || strncmp(s, "directory", 9) == 0))
+		else if (in_keyring && ((l > 4 && strncmp(s, "path", 4) == 0) ||
+					(l > 9 && strncmp(s, "directory", 9) == 0)))
 			keyring = true;
 	}
 	if (!keyring)

@@ -658,48 +658,9 @@ static void queue_dir(ext_image *ex, fg_node *n, ext2_ino_t ino)
 	}
 }
 
-typedef struct ext_probe_dir {
-	ext_image *ex;
-	bool used;
-} ext_probe_dir;
-
 static bool is_dot(const char *name, size_t nl)
 {
 	return (nl == 1 && name[0] == '.') || (nl == 2 && name[0] == '.' && name[1] == '.');
-}
-
-/* Stops at the first real entry; records count against the same limit as
- * the walk's. */
-static int find_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *de, int offset,
-		      int blocksize, char *buf, void *priv)
-{
-	ext_probe_dir *pd = priv;
-	if (pd->ex->records_left == 0) {
-		pd->used = true; /* cannot tell: keep it */
-		return DIRENT_ABORT;
-	}
-	pd->ex->records_left--;
-	if (de->inode == 0 || entry == DIRENT_DOT_FILE || entry == DIRENT_DOT_DOT_FILE ||
-	    is_dot(de->name, (size_t)ext2fs_dirent_name_len(de)))
-		return 0;
-	pd->used = true;
-	return DIRENT_ABORT;
-}
-
-/*
- * mke2fs creates /lost+found in every filesystem; empty, it is
- * bookkeeping, not content, and is left out. With something in it (files
- * fsck recovered) it is kept like any directory.
- */
-static bool empty_lost_found(ext_image *ex, ext2_ino_t ino, const char *name, size_t nl,
-			     const struct ext2_inode_large *in)
-{
-	if (ex->cur.ino != EXT2_ROOT_INO || nl != 10 || memcmp(name, "lost+found", 10) != 0 ||
-	    !LINUX_S_ISDIR(in->i_mode))
-		return false;
-	ext_probe_dir pd = { ex, false };
-	errcode_t err = ext2fs_dir_iterate2(ex->fs, ino, DIRENT_FLAG_INCLUDE_EMPTY, NULL, find_entry, &pd);
-	return !err && !pd.used;
 }
 
 static bool budget_spent(const ext_image *ex)
@@ -720,8 +681,6 @@ static void add_entry(ext_image *ex, ext2_ino_t ino, const char *name, size_t nl
 		ex->bad_inodes++;
 		return;
 	}
-	if (empty_lost_found(ex, ino, name, nl, &in))
-		return;
 	fg_node *parent = ex->cur.node;
 	if (fg_node_find_child(parent, name, nl)) {
 		ex->dup_names++;

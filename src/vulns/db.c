@@ -29,14 +29,15 @@ static const char *const migrations[] = {
 	/* the English description, apart: matching reads cve rows by the
 	 * thousand and never needs it */
 	"CREATE TABLE cve_text(rid INTEGER PRIMARY KEY, description TEXT);"
-	/* one row per cpeMatch of a configuration node */
+	/* one row per cpeMatch of a configuration node, clustered by product:
+	 * matching reads all rows of a product, which are then contiguous */
 	"CREATE TABLE cpe_match("
 	"  cve TEXT NOT NULL, cfg INTEGER NOT NULL, cfg_and INTEGER NOT NULL, cfg_nodes INTEGER NOT NULL,"
 	"  node INTEGER NOT NULL, node_and INTEGER NOT NULL, node_negate INTEGER NOT NULL,"
 	"  vulnerable INTEGER NOT NULL, part TEXT, vendor TEXT NOT NULL, product TEXT NOT NULL,"
 	"  version TEXT, upd TEXT, criteria TEXT NOT NULL,"
-	"  vs_incl TEXT, vs_excl TEXT, ve_incl TEXT, ve_excl TEXT);"
-	"CREATE INDEX cpe_match_vp ON cpe_match(vendor, product);"
+	"  vs_incl TEXT, vs_excl TEXT, ve_incl TEXT, ve_excl TEXT, seq INTEGER NOT NULL,"
+	"  PRIMARY KEY (vendor, product, cve, cfg, node, seq)) WITHOUT ROWID;"
 	"CREATE INDEX cpe_match_cve ON cpe_match(cve);"
 	/* descriptions of records without configurations, to report them */
 	"CREATE VIRTUAL TABLE nocfg USING fts5(description, tokenize = 'unicode61');"

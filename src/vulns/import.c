@@ -40,7 +40,7 @@ static const char *const stmt_sql[NSTMT] = {
 		      " cvss4_vector=?15, cvss4_severity=?16, cwe=?17, has_config=?18, cisa_added=?19,"
 		      " cisa_due=?20, cisa_action=?21, cisa_name=?22 WHERE id=?1",
 	[S_DEL_CPE] = "DELETE FROM cpe_match WHERE cve = ?1",
-	[S_INS_CPE] = "INSERT INTO cpe_match VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
+	[S_INS_CPE] = "INSERT INTO cpe_match VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)",
 	[S_DEL_NOCFG] = "DELETE FROM nocfg WHERE rowid = ?1",
 	[S_INS_NOCFG] = "INSERT INTO nocfg(rowid, description) VALUES(?1, ?2)",
 	[S_INS_KEV] = "INSERT INTO kev VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT(cve) DO UPDATE SET"
@@ -556,6 +556,7 @@ static int store_nvd(fg_vimport *im, nvd_rec *r)
 		bind_text(st, 16, row->vs_excl);
 		bind_text(st, 17, row->ve_incl);
 		bind_text(st, 18, row->ve_excl);
+		sqlite3_bind_int64(st, 19, (sqlite3_int64)i);
 		if (step_done(im, st, "cpe_match insert") != 0)
 			return -1;
 		im->stats.cpe_rows++;
