@@ -323,13 +323,15 @@ static void inittab_line(bscan *b, const char *path, unsigned no, const char *s,
 	for (size_t i = 0; i < l && k < 4; i++)
 		if (s[i] == ':')
 			f[k++] = s + i + 1;
-	if (k < 4 || s[0] == '#' || strncmp(f[2], "off:", 4) == 0)
+	/* the fields point into S, which is not NUL-terminated: compare
+	 * within the line only */
+	if (k < 4 || s[0] == '#' || (f[3] - f[2] == 4 && memcmp(f[2], "off:", 4) == 0))
 		return;
 	words *ws = malloc(sizeof(*ws));
 	if (!ws)
 		return;
 	const char *proc = f[3];
-	if (*proc == '-')       /* busybox: "-" asks for a login shell */
+	if (proc < s + l && *proc == '-') /* busybox: "-" asks for a login shell */
 		proc++;
 	split_line(proc, (size_t)(s + l - proc), ws);
 	char how[600];

@@ -134,9 +134,9 @@ static void scan_file(fg_check_ctx *ctx, const fg_file *f)
 			continue;
 		if (!h.count++) {
 			h.line = it.no;
-			size_t ul = strcspn(url, " \t\"'");
-			if (ul > (size_t)(s + l - url))
-				ul = (size_t)(s + l - url);
+			size_t ul = 0, room = (size_t)(s + l - url);
+			while (ul < room && url[ul] != ' ' && url[ul] != '\t' && url[ul] != '"' && url[ul] != '\'')
+				ul++;
 			snprintf(h.what, sizeof(h.what), "%.*s", (int)(ul > 150 ? 150 : ul), url);
 		}
 	}

@@ -23,6 +23,7 @@ typedef struct arch_stats {
 	size_t files, programs, libraries, kmods, other, network;
 	size_t nx[3], pie[5], relro[4], canary[4], fortify[5];
 	size_t rpath, runpath, rpath_writable, stripped, is_static;
+	size_t danger[FG_DANGER_COUNT];  /* files using each dangerous function */
 } arch_stats;
 
 typedef FG_VEC(arch_stats) stats_vec;
@@ -130,6 +131,8 @@ static void count(stats_vec *sv, const fg_hardening *h)
 	s->rpath_writable += h->rpath_writable;
 	s->stripped += h->stripped;
 	s->is_static += h->is_static;
+	for (int i = 0; i < FG_DANGER_COUNT; i++)
+		s->danger[i] += (h->dangerous >> i) & 1;
 }
 
 /* Rounded share of GOOD in RATED, or null when nothing was rated. */
@@ -191,6 +194,12 @@ static void write_arch(fg_jsonw *w, const arch_stats *s)
 	fg_jw_kuint(w, "stripped", s->stripped);
 	kpercent(w, "stripped_percent", s->stripped, rated);
 	fg_jw_kuint(w, "static_programs", s->is_static);
+	fg_jw_key(w, "dangerous_functions"); /* files using each, those used at all */
+	fg_jw_obj(w);
+	for (int i = 0; i < FG_DANGER_COUNT; i++)
+		if (s->danger[i])
+			fg_jw_kuint(w, fg_danger_names[i], s->danger[i]);
+	fg_jw_obj_end(w);
 	fg_jw_obj_end(w);
 }
 

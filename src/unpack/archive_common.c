@@ -793,6 +793,13 @@ static bool read_entries(arc_state *s, int *format, const char **err)
 {
 	for (;;) {
 		struct archive_entry *e;
+		if (s->kind->header_sane) {
+			uint64_t at = consumed(s);
+			if (at < s->len && !s->kind->header_sane(s->base + at, s->len - (size_t)at)) {
+				*err = "a header claims more than the archive holds";
+				return false;
+			}
+		}
 		int r = archive_read_next_header(s->a, &e);
 		if (r == ARCHIVE_EOF)
 			return true;

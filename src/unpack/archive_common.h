@@ -44,6 +44,11 @@ typedef struct fg_arc_kind {
 	/* Entries the format keeps for itself (ar symbol tables), by their
 	 * raw name: left out of the tree without a note. */
 	bool (*skip)(const char *raw_path);
+	/* Checks the header the reader is about to read at P (LEFT bytes to
+	 * the end of the input) before libarchive sees it: libarchive sizes
+	 * its read-ahead from header fields, so a header claiming a 3 GiB name
+	 * would make it allocate that much. False stops the archive there. */
+	bool (*header_sane)(const uint8_t *p, size_t left);
 } fg_arc_kind;
 
 /* Unpacks the archive in DATA into ROOT. Returns 0 when at least the first

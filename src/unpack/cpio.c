@@ -79,6 +79,45 @@ static int cpio_probe(const uint8_t *data, size_t len, uint64_t *chunk_len)
 	return 0;
 }
 
+/* Value of an N-digit hex or octal field; digits were checked by the caller
+ * or are checked here (a bad digit gives UINT64_MAX). */
+static uint64_t field(const uint8_t *p, size_t n, unsigned base)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++) {
+		int d = p[i] >= '0' && p[i] <= '9' ? p[i] - '0' :
+			base == 16 && p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10 :
+			base == 16 && p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10 : -1;
+		if (d < 0 || (unsigned)d >= base)
+			return UINT64_MAX;
+		v = v * base + (uint64_t)d;
+	}
+	return v;
+}
+
+/* The next header's name and content must fit in what is left: libarchive
+ * reads the name with a read-ahead sized from the header, so a header
+ * claiming a 3 GiB name would make it allocate 3 GiB. Headers of other
+ * shapes are left to libarchive, which rejects them. */
+static bool cpio_header_sane(const uint8_t *p, size_t left)
+{
+	uint64_t name, size, hdr;
+	if (left >= NEWC_HDR && (!memcmp(p, "070701", 6) || !memcmp(p, "070702", 6))) {
+		hdr = NEWC_HDR;
+		size = field(p + 54, 8, 16);
+		name = field(p + 94, 8, 16);
+	} else if (left >= ODC_HDR && !memcmp(p, "070707", 6)) {
+		hdr = ODC_HDR;
+		name = field(p + 59, 6, 8);
+		size = field(p + 65, 11, 8);
+	} else {
+		return true; /* binary headers have 16-bit name sizes: harmless */
+	}
+	if (name == UINT64_MAX || size == UINT64_MAX)
+		return false;
+	return name <= left - hdr && size <= left - hdr - name;
+}
+
 static const char *cpio_variant(int format)
 {
 	switch (format) {
@@ -108,6 +147,7 @@ static unsigned cpio_align(int format)
 
 static const fg_arc_kind cpio_kind = {
 	.enable = archive_read_support_format_cpio,
+	.header_sane = cpio_header_sane,
 	.variant = cpio_variant,
 	.align = cpio_align,
 };

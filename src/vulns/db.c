@@ -31,12 +31,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE cve_text(rid INTEGER PRIMARY KEY, description TEXT);"
 	/* one row per cpeMatch of a configuration node, clustered by product:
 	 * matching reads all rows of a product, which are then contiguous */
+	/* (no NOT NULL on the other columns: SQLite 3.40's integrity_check
+	 * reports them falsely on WITHOUT ROWID tables; the importer always
+	 * sets them) */
 	"CREATE TABLE cpe_match("
-	"  cve TEXT NOT NULL, cfg INTEGER NOT NULL, cfg_and INTEGER NOT NULL, cfg_nodes INTEGER NOT NULL,"
-	"  node INTEGER NOT NULL, node_and INTEGER NOT NULL, node_negate INTEGER NOT NULL,"
-	"  vulnerable INTEGER NOT NULL, part TEXT, vendor TEXT NOT NULL, product TEXT NOT NULL,"
-	"  version TEXT, upd TEXT, criteria TEXT NOT NULL,"
-	"  vs_incl TEXT, vs_excl TEXT, ve_incl TEXT, ve_excl TEXT, seq INTEGER NOT NULL,"
+	"  cve TEXT, cfg INTEGER, cfg_and INTEGER, cfg_nodes INTEGER,"
+	"  node INTEGER, node_and INTEGER, node_negate INTEGER,"
+	"  vulnerable INTEGER, part TEXT, vendor TEXT, product TEXT,"
+	"  version TEXT, upd TEXT, criteria TEXT,"
+	"  vs_incl TEXT, vs_excl TEXT, ve_incl TEXT, ve_excl TEXT, seq INTEGER,"
 	"  PRIMARY KEY (vendor, product, cve, cfg, node, seq)) WITHOUT ROWID;"
 	"CREATE INDEX cpe_match_cve ON cpe_match(cve);"
 	/* descriptions of records without configurations, to report them */
