@@ -1,9 +1,12 @@
 #!/bin/sh
 # Builds the libFuzzer targets and runs each for SECONDS (default 10) on
-# freshly made seeds plus the inputs it kept from earlier runs (under
-# ~/.cache/firmgate/fuzz). Any crash, leak or sanitizer report fails the
-# run and leaves the reproducer in fuzz/crashes/<target>/.
+# freshly made seeds, the regression inputs in tests/data/regress/, and the
+# inputs it kept from earlier runs (under ~/.cache/firmgate/fuzz). Any
+# crash, leak or sanitizer report fails the run and leaves the reproducer
+# in fuzz/crashes/<target>/.
 #   fuzz/run.sh [SECONDS] [TARGET...]
+# SECONDS = 0 replays those inputs once without mutating them (what CI
+# runs: deterministic, so a red run is always a regression).
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -24,8 +27,17 @@ for t in $targets; do
 	bin=build-fuzz/fuzz/fuzz_$t
 	[ -x "$bin" ] || continue
 	mkdir -p "$keep/$t" "$seeds/$t" "fuzz/crashes/$t"
-	echo "== fuzz_$t: ${secs}s"
-	if ! "$bin" -max_total_time="$secs" -max_len=1048576 -rss_limit_mb=2560 -timeout=20 \
+	for f in tests/data/regress/"$t"/*; do
+		[ -f "$f" ] && cp "$f" "$seeds/$t/"
+	done
+	if [ "$secs" = 0 ]; then
+		echo "== fuzz_$t: replay"
+		set -- -runs=0
+	else
+		echo "== fuzz_$t: ${secs}s"
+		set -- -max_total_time="$secs"
+	fi
+	if ! "$bin" "$@" -max_len=1048576 -rss_limit_mb=2560 -timeout=20 \
 		-print_final_stats=1 -artifact_prefix="fuzz/crashes/$t/" \
 		"$keep/$t" "$seeds/$t" > "build-fuzz/fuzz_$t.log" 2>&1; then
 		tail -40 "build-fuzz/fuzz_$t.log"
