@@ -9,7 +9,9 @@
  *              clients rely on, but the message says so).
  * One finding per certificate with every weakness in the message; the
  * message says whether it is self-signed. Bundles and the system trust
- * store are summarised once (LOW) with counts, like certificates.expired.
+ * store are summarised once (LOW) with counts, like certificates.expired;
+ * there, a self-signed root's SHA-1 signature does not count (common and
+ * harmless in trust stores), a weak key does.
  */
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -85,7 +87,11 @@ static void one(const fg_cert *c, void *arg)
 	if (c->group) {
 		group *g = group_of(st, c);
 		g->total++;
-		if (sev >= 0 && g->weak++ == 0) {
+		/* a root's own SHA-1 signature is normal in trust stores: count
+		 * weak keys, and weak signatures on certificates that are not
+		 * self-signed */
+		bool counts = sev >= 0 && (strstr(why, "-bit key") || !c->self_signed);
+		if (counts && g->weak++ == 0) {
 			g->first = *c;
 			g->first.x509 = NULL;
 			snprintf(g->why, sizeof(g->why), "%s", why);

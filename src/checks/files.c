@@ -177,9 +177,19 @@ const char *fg_memcasemem(const char *s, size_t l, const char *needle)
 	size_t n = strlen(needle);
 	if (!n || n > l)
 		return NULL;
-	for (size_t i = 0; i + n <= l; i++)
-		if (strncasecmp(s + i, needle, n) == 0)
-			return s + i;
+	/* memchr for the first character in either case, then compare */
+	int lo = tolower((unsigned char)needle[0]), up = toupper((unsigned char)needle[0]);
+	const char *end = s + l - n + 1;
+	for (const char *p = s; p < end;) {
+		const char *a = memchr(p, lo, (size_t)(end - p));
+		const char *b = lo != up ? memchr(p, up, (size_t)(a ? a - p : end - p)) : NULL;
+		const char *c = b ? b : a;
+		if (!c)
+			return NULL;
+		if (strncasecmp(c + 1, needle + 1, n - 1) == 0)
+			return c;
+		p = c + 1;
+	}
 	return NULL;
 }
 

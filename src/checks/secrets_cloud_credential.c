@@ -213,8 +213,8 @@ static void report_aws(fg_check_ctx *ctx, const fg_file *f, file_scan *fs)
 static bool azure_line(fg_check_ctx *ctx, const fg_file *f, const char *s, size_t l, unsigned no,
 		       int64_t off)
 {
-	const char *h = fg_memcasemem(s, l, "HostName=");
-	const char *k = fg_memcasemem(s, l, "SharedAccessKey=");
+	const char *k = memmem(s, l, "SharedAccessKey=", 16);
+	const char *h = k ? memmem(s, l, "HostName=", 9) : NULL;
 	if (!h || !k)
 		return false;
 	const char *v = k + 16;
@@ -263,13 +263,13 @@ static void scan_file(fg_check_ctx *ctx, const fg_file *f, file_scan *fs)
 	const char *t = (const char *)f->node->data;
 	size_t len = f->node->data_len < MAX_READ ? f->node->data_len : MAX_READ;
 	bool config = fg_is_config_file(f, t, len) && !fg_is_wifi_file(f);
-	bool any_hint = memmem(t, len, "AKIA", 4) || memmem(t, len, "ASIA", 4) ||
-			fg_memcasemem(t, len, "secret") || fg_memcasemem(t, len, "SharedAccessKey") ||
-			fg_memcasemem(t, len, "pass") || fg_memcasemem(t, len, "token") ||
-			fg_memcasemem(t, len, "pwd") || fg_memcasemem(t, len, "apikey") ||
-			fg_memcasemem(t, len, "api_key") || fg_memcasemem(t, len, "authkey") ||
-			fg_memcasemem(t, len, "service_account");
-	if (!any_hint)
+	/* outside configuration files only the AWS, Azure and GCP shapes
+	 * count: skip files without their literal markers (cheap memmem) */
+	bool markers = memmem(t, len, "AKIA", 4) || memmem(t, len, "ASIA", 4) ||
+		       memmem(t, len, "SharedAccessKey=", 16) || memmem(t, len, "service_account", 15) ||
+		       fg_memcasemem(t, len, "secret_access") || fg_memcasemem(t, len, "secretaccess") ||
+		       fg_memcasemem(t, len, "secret-access") || fg_memcasemem(t, len, "aws_secret");
+	if (!config && !markers)
 		return;
 	memset(fs, 0, sizeof(*fs));
 	fg_line_iter it;

@@ -2,6 +2,7 @@
  * configurations, aliases, false-positive controls, the JSON reader, the
  * importers (idempotent, atomic, hostile input), VEX. */
 #include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -972,4 +973,20 @@ TEST(vex_openvex_and_cyclonedx)
 	write_text(tmp_path("bad2.vex.json"), "{\"hello\":1}");
 	CHECK(fg_vex_load(tmp_path("bad2.vex.json"), &a, &back, err, sizeof(err)) != 0);
 	fg_arena_free(&a);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+int main(void)
+{
+	int rc = fg_run_tests_();
+	if (tmpdir[0] && !getenv("FG_TEST_KEEP"))
+		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return rc;
 }
