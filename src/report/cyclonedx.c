@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vulns/match.h"
 #include "core/result.h"
 #include "report/jsonw.h"
 #include "report/sbom.h"
@@ -178,6 +179,16 @@ static void metadata(fg_jsonw *w, const fg_result *r)
 	fg_jw_obj_end(w);
 }
 
+/* bom-ref of component I, for the vulnerabilities' "affects" entries. */
+static const char *component_ref(const fg_result *r, size_t i, void *ud)
+{
+	char *buf = ud;
+	if (i >= r->components.n)
+		return NULL;
+	fg_sbom_ref(&r->components.v[i], "component-", buf, 64);
+	return buf;
+}
+
 int fg_report_cyclonedx(const fg_result *r, FILE *out)
 {
 	char uuid[37], serial[64];
@@ -210,6 +221,11 @@ int fg_report_cyclonedx(const fg_result *r, FILE *out)
 	fg_jw_arr_end(&w);
 	fg_jw_obj_end(&w);
 	fg_jw_arr_end(&w);
+	if (r->vulns.n) {
+		char ref[64];
+		fg_jw_key(&w, "vulnerabilities");
+		fg_vulns_write_cyclonedx(&w, r, component_ref, ref);
+	}
 	fg_jw_obj_end(&w);
 	return ferror(out) ? -1 : 0;
 }

@@ -434,6 +434,28 @@ def vdiags(rep):
     return [d for d in rep["diagnostics"] if d["stage"] == "vulns"]
 
 
+def check_sbom_vulnerabilities(rootfs, db):
+    """The CycloneDX SBOM carries the matches, pointing at its components,
+    and still validates against the official schema."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import check_sbom
+    out = os.path.join(TMP, "sbom-out")
+    shutil.rmtree(out, ignore_errors=True)
+    p = run(["scan", rootfs, "-o", out, "-f", "cyclonedx", "--fail-on", "none", "--vulndb", db, "-q"])
+    ok(p.returncode == 0, "scan -f cyclonedx with a database: exit %d" % p.returncode)
+    path = os.path.join(out, "firmgate-sbom.cdx.json")
+    doc = json.load(open(path)) if os.path.exists(path) else {}
+    refs = {c.get("bom-ref") for c in doc.get("components", [])}
+    vulns = {v.get("id"): v for v in doc.get("vulnerabilities", [])}
+    ok(BUSYBOX_CVES <= set(vulns), "SBOM lists the BusyBox CVEs (%d)" % len(vulns))
+    ok(all(a.get("ref") in refs for v in vulns.values() for a in v.get("affects", [])) and
+       all(v.get("affects") for v in vulns.values()), "every SBOM vulnerability affects a listed component")
+    schemas = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "data", "schemas")
+    validator = check_sbom.load_cdx_validator(schemas)
+    errors = list(validator.iter_errors(doc))
+    ok(doc and not errors, "SBOM with vulnerabilities validates: %s" % [e.message[:120] for e in errors[:3]])
+
+
 def check_scan(db, kev):
     rootfs = os.path.join(TMP, "rootfs")
     os.makedirs(os.path.join(rootfs, "bin"), exist_ok=True)
@@ -454,6 +476,7 @@ def check_scan(db, kev):
     ok(rep["components"][v.get("component_index", 0)]["name"] == "busybox", "component_index points at busybox")
     ok("vulnerabilities_no_applicability_data" in rep, "scan: no-applicability-data section present")
     ok(not [d for d in vdiags(rep) if d["level"] != "info"], "fresh-enough database: no vulnerability warnings")
+    check_sbom_vulnerabilities(rootfs, db)
     again = run(["scan", rootfs, "-f", "json", "--fail-on", "none", "--vulndb", db, "--vulndb-max-age", "0"]).stdout
     ok(again == run(["scan", rootfs, "-f", "json", "--fail-on", "none", "--vulndb", db,
                      "--vulndb-max-age", "0"]).stdout, "scan report deterministic")

@@ -308,3 +308,24 @@ TEST(services_survive_hostile_configs)
 	ct_free(&t);
 	free(g);
 }
+
+TEST(root_daemons)
+{
+	static const char elf[] = "\x7f" "ELF\x01\x01\x01\0\0\0\0\0\0\0\0\0 daemon";
+	ct_tree t = ct_new();
+	ct_file(&t, "etc/init.d/rcS", rcS);
+	ct_bytes(&t, "usr/sbin/dnsmasq", elf, sizeof(elf) - 1);
+	ct_bytes(&t, "usr/sbin/mydaemon", elf, sizeof(elf) - 1);
+	ct_bytes(&t, "sbin/ifconfig", elf, sizeof(elf) - 1);
+	ct_file(&t, "etc/init.d/S20dnsmasq", "#!/bin/sh\n/usr/sbin/dnsmasq -C /etc/dnsmasq.conf\n");
+	ct_file(&t, "etc/init.d/S30mine", "#!/bin/sh\n/usr/sbin/mydaemon -u nobody &\nifconfig lo up\n");
+	ct_run(&t, "services.root-daemons");
+	const fg_finding *f = ct_at(&t, "services.root-daemons", "/usr/sbin/dnsmasq", -1);
+	REQUIRE(f);
+	CHECK_INT_EQ(f->severity, FG_SEV_INFO);
+	CHECK(strstr(f->message, "S20dnsmasq") != NULL);
+	CHECK(ct_at(&t, "services.root-daemons", "/usr/sbin/mydaemon", -1) == NULL);
+	CHECK(ct_at(&t, "services.root-daemons", "/sbin/ifconfig", -1) == NULL);
+	CHECK_INT_EQ(ct_count(&t, NULL), 1);
+	ct_free(&t);
+}
