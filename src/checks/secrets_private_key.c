@@ -19,7 +19,10 @@
  *              to name the key type and size.
  *
  * Severity: HIGH for a key in the clear; LOW for an encrypted one (the
- * passphrase is often next to it, but it is not proven). SSH host keys
+ * passphrase is often next to it, but it is not proven); INFO for a key
+ * inside a crypto library (self-test vectors) and for published test keys
+ * (data/secrets/public-test-keys.txt, kind "published"); library
+ * self-test keys listed there (kind "selftest") are not reported. SSH host keys
  * (/etc/ssh/ssh_host_*_key, /etc/dropbear/dropbear_*_host_key) are left
  * to secrets.ssh-host-key. One finding per key; the subject is the
  * SHA-256 prefix of its public key, so the fingerprint names the key.
@@ -47,21 +50,28 @@ static bool has_ext(const char *name, const char *const *exts)
 	return false;
 }
 
-/* Keys everybody has: library self-test vectors (data/secrets/public-test-keys.txt). */
-static bool public_test_key(const char *fp)
+/* Keys everybody has (data/secrets/public-test-keys.txt): returns NULL,
+ * or the line's kind ("selftest", "published") with its description in
+ * DESC. */
+static const char *public_test_key(const char *fp, char *desc, size_t cap)
 {
 	const fg_data_file *df = fg_data_get("secrets/public-test-keys.txt");
 	if (!df || strlen(fp) != 16)
-		return false;
+		return NULL;
 	const char *t = (const char *)df->data, *e = t + df->len;
 	while (t < e) {
 		const char *nl = memchr(t, '\n', (size_t)(e - t));
 		size_t l = nl ? (size_t)(nl - t) : (size_t)(e - t);
-		if (l >= 16 && t[0] != '#' && memcmp(t, fp, 16) == 0)
-			return true;
+		if (l > 17 && t[0] != '#' && memcmp(t, fp, 16) == 0 && t[16] == '\t') {
+			const char *k = t + 17, *tab = memchr(k, '\t', l - 17);
+			snprintf(desc, cap, "%.*s", tab ? (int)(t + l - tab - 1) : 0, tab ? tab + 1 : "");
+			if (tab && (size_t)(tab - k) == 8 && memcmp(k, "selftest", 8) == 0)
+				return "selftest";
+			return "published";
+		}
 		t += l + 1;
 	}
-	return false;
+	return NULL;
 }
 
 /* An ELF crypto library: its keys are most likely self-test vectors. */
@@ -90,17 +100,23 @@ static void report_key(fg_check_ctx *ctx, const fg_file *f, unsigned line, int64
 		snprintf(where, sizeof(where), " at line %u", line);
 	else if (off >= 0)
 		snprintf(where, sizeof(where), " at offset 0x%llx", (unsigned long long)off);
-	if (public_test_key(k->fp))
+	char known[200] = "", note[320] = "";
+	const char *kind = public_test_key(k->fp, known, sizeof(known));
+	if (kind && strcmp(kind, "selftest") == 0)
 		return;
 	bool selftest = crypto_library(f);
-	fg_report_at(ctx, f->node, line, off, selftest ? FG_SEV_INFO : k->encrypted ? FG_SEV_LOW : -1,
+	if (kind)
+		snprintf(note, sizeof(note), " It is a published test key (%s): its private part is "
+			 "public, which matters if the program uses it as its identity.", known);
+	else if (selftest)
+		snprintf(note, sizeof(note), " It is inside a crypto library, where keys are usually "
+			 "public self-test vectors: check before acting.");
+	fg_report_at(ctx, f->node, line, off, kind || selftest ? FG_SEV_INFO : k->encrypted ? FG_SEV_LOW : -1,
 		     subject, excerpt,
 		     "%s holds a private key (%s, %s SHA-256 %s\xe2\x80\xa6)%s%s. The same key is in every unit of this "
 		     "firmware: anyone who has the image can impersonate the device or decrypt its "
 		     "traffic.%s%s", f->path, desc, k->fp_blob ? "key blob" : "public key", k->fp, where,
-		     f->elf ? ", embedded in a program" : "",
-		     selftest ? " It is inside a crypto library, where keys are usually public "
-				"self-test vectors: check before acting." : "",
+		     f->elf ? ", embedded in a program" : "", note,
 		     k->encrypted ? " The key is encrypted; its passphrase may be elsewhere in the "
 				    "image." : "");
 }
