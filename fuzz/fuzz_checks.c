@@ -3,8 +3,9 @@
  *
  * The input is split on the first two NUL bytes into three files placed
  * in a file tree at the paths the checks read most: /etc/passwd,
- * /etc/shadow and /etc/init.d/S50fuzz (also /etc/inittab and
- * /etc/inetd.conf get the third part), then every check runs on the tree.
+ * /etc/shadow and /etc/init.d/S50fuzz (the third part also as inittab,
+ * inetd.conf, an xinetd service and a UCI config; the second also as a
+ * PEM file), then every check runs on the tree.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -56,6 +57,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put(r, root, "etc/init.d/S50fuzz", parts[2], lens[2]);
 		put(r, root, "etc/inittab", parts[2], lens[2]);
 		put(r, root, "etc/inetd.conf", parts[2], lens[2]);
+		put(r, root, "etc/xinetd.d/fuzz", parts[2], lens[2]);
+		put(r, root, "etc/config/system", parts[2], lens[2]);
+		put(r, root, "etc/ssl/private/fuzz.pem", parts[1], lens[1]);
 		fg_checks_run_tree(r, root, NULL);
 	}
 	fg_result_free(r);

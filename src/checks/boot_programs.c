@@ -370,6 +370,31 @@ static void scan_inetd(bscan *b)
 }
 
 /* xinetd: "server = /path" inside "service x { ... }" without "disable = yes". */
+
+/* "key = value" of an xinetd line, read within the line (which is not
+ * NUL-terminated: sscanf would run past it). KEY holds 31 bytes of
+ * [a-z_], VAL the first word after '=' up to MAX_WORD-1 bytes. */
+static bool line_kv(const char *s, size_t l, char key[32], char val[MAX_WORD])
+{
+	size_t i = 0, k = 0, v = 0;
+	while (i < l && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	while (i < l && k < 31 && ((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
+		key[k++] = s[i++];
+	key[k] = '\0';
+	while (i < l && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (!k || i >= l || s[i] != '=')
+		return false;
+	i++;
+	while (i < l && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	while (i < l && v < MAX_WORD - 1 && s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
+		val[v++] = s[i++];
+	val[v] = '\0';
+	return v > 0;
+}
+
 static void scan_xinetd_file(bscan *b, const char *path)
 {
 	const char *t;
@@ -395,7 +420,7 @@ static void scan_xinetd_file(bscan *b, const char *path)
 				consider(b, server, NULL, true, how);
 			}
 			server[0] = '\0';
-		} else if (sscanf(s, " %31[a-z_] = %255s", key, val) == 2) {
+		} else if (line_kv(s, l, key, val)) {
 			if (strcmp(key, "server") == 0) {
 				snprintf(server, sizeof(server), "%s", val);
 				server_line = no;

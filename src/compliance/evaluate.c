@@ -2,9 +2,9 @@
  * evaluate.c - requirement verdicts.
  *
  * For every requirement of every catalogued baseline:
- *   - fail: a check that bears on it reported a finding (whatever the
- *     requirement's class: a finding in the image refutes a declaration
- *     too);
+ *   - fail: a check that bears on it reported a finding of low severity
+ *     or above (whatever the requirement's class: a finding in the image
+ *     refutes a declaration too); informational findings do not fail;
  *   - pass: it is firmware-checkable, checks bear on it, and all of them
  *     ran on at least one file tree of the image and found nothing;
  *   - not-determined: it is firmware-checkable but no check covers its
@@ -40,11 +40,15 @@ static bool check_ran(const fg_result *res, const char *id)
 	return false;
 }
 
+/* Findings of check ID that bear on a verdict: informational ones (an
+ * inventory of setuid files, daemons running as root) describe, they do
+ * not show a requirement broken. */
 static size_t findings_of(const fg_result *res, const char *id)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < res->findings.n; i++)
-		if (strcmp(res->findings.v[i].check_id, id) == 0)
+		if (res->findings.v[i].severity > FG_SEV_INFO &&
+		    strcmp(res->findings.v[i].check_id, id) == 0)
 			n++;
 	return n;
 }
