@@ -29,6 +29,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/pathbuf.h"
 #include "core/cursor.h"
 #include "core/u64map.h"
 #include "unpack/format.h"
@@ -572,24 +573,7 @@ static void reject(cr_image *im, fg_node *dir, const char *why, const char *name
 
 static bool build_path(cr_image *im, size_t base, const char *name, size_t len, size_t *out)
 {
-	size_t need = base + 1 + len + 1;
-	if (need > im->path_cap) {
-		size_t cap = im->path_cap ? im->path_cap : 256;
-		while (cap < need)
-			cap *= 2;
-		char *p = realloc(im->path, cap);
-		if (!p)
-			return false;
-		im->path = p;
-		im->path_cap = cap;
-	}
-	size_t at = base;
-	if (base)
-		im->path[at++] = '/';
-	memcpy(im->path + at, name, len);
-	im->path[at + len] = '\0';
-	*out = at + len;
-	return true;
+	return fg_path_join(&im->path, &im->path_cap, base, name, len, out);
 }
 
 /* Starts listing the directory N whose entries INO locates. */

@@ -46,6 +46,7 @@
 #include <sqfs/meta_reader.h>
 #include <sqfs/super.h>
 
+#include "core/pathbuf.h"
 #include "core/cursor.h"
 #include "core/u64map.h"
 #include "unpack/format.h"
@@ -947,24 +948,7 @@ static bool push_dir(sq_image *sq, fg_node *n, const sq_inode *ino, size_t path_
 /* Builds sq->path = <directory path>/<name>; returns its length. */
 static bool build_path(sq_image *sq, size_t base, const char *name, size_t len, size_t *out)
 {
-	size_t need = base + 1 + len + 1;
-	if (need > sq->path_cap) {
-		size_t cap = sq->path_cap ? sq->path_cap : 256;
-		while (cap < need)
-			cap *= 2;
-		char *p = realloc(sq->path, cap);
-		if (!p)
-			return false;
-		sq->path = p;
-		sq->path_cap = cap;
-	}
-	size_t at = base;
-	if (base)
-		sq->path[at++] = '/';
-	memcpy(sq->path + at, name, len);
-	sq->path[at + len] = '\0';
-	*out = at + len;
-	return true;
+	return fg_path_join(&sq->path, &sq->path_cap, base, name, len, out);
 }
 
 static void reject(sq_image *sq, fg_node *dir, const char *why, const char *name)

@@ -43,6 +43,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "core/pathbuf.h"
 #include "core/u64map.h"
 #include "core/cursor.h"
 #include "unpack/format.h"
@@ -808,24 +809,7 @@ static const char *bad_name(const uf_dent *d)
 
 static bool build_path(uf_fs *fs, size_t base, const uf_dent *d, size_t *out)
 {
-	size_t need = base + 1 + d->nlen + 1;
-	if (need > fs->path_cap) {
-		size_t cap = fs->path_cap ? fs->path_cap : 256;
-		while (cap < need)
-			cap *= 2;
-		char *p = realloc(fs->path, cap);
-		if (!p)
-			return false;
-		fs->path = p;
-		fs->path_cap = cap;
-	}
-	size_t at = base;
-	if (base)
-		fs->path[at++] = '/';
-	memcpy(fs->path + at, d->name, d->nlen);
-	fs->path[at + d->nlen] = '\0';
-	*out = at + d->nlen;
-	return true;
+	return fg_path_join(&fs->path, &fs->path_cap, base, d->name, d->nlen, out);
 }
 
 /* Queues directory INUM (node N) for listing, once. */
