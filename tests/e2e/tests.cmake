@@ -71,3 +71,8 @@ set_tests_properties(e2e.sbom PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 1500)
 add_test(NAME e2e.signatures_doc
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/gen-signature-doc.py --check
           --root ${CMAKE_SOURCE_DIR})
+
+add_test(NAME e2e.sample_formats
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_sample_formats.py
+          --firmgate $<TARGET_FILE:firmgate> --shared ${FG_SHARED_DIR})
+set_tests_properties(e2e.sample_formats PROPERTIES TIMEOUT 900 SKIP_RETURN_CODE 77)
