@@ -5,7 +5,8 @@
  * in a file tree at the paths the checks read most: /etc/passwd,
  * /etc/shadow and /etc/init.d/S50fuzz (the third part also as inittab,
  * inetd.conf, an xinetd service and a UCI config; the second also as a
- * PEM file), then every check runs on the tree.
+ * PEM file, the credential stores of checks/credstore.h take the parts
+ * too), then every check runs on the tree.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -60,6 +61,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		put(r, root, "etc/xinetd.d/fuzz", parts[2], lens[2]);
 		put(r, root, "etc/config/system", parts[2], lens[2]);
 		put(r, root, "etc/ssl/private/fuzz.pem", parts[1], lens[1]);
+		/* credential stores (checks/credstore.h) */
+		put(r, root, "etc/shadow-", parts[1], lens[1]);
+		put(r, root, "etc/lighttpd/.htpasswd", parts[1], lens[1]);
+		put(r, root, "etc/lighttpd/lighttpd.conf", parts[2], lens[2]);
+		put(r, root, "etc/mosquitto/mosquitto.conf", parts[2], lens[2]);
+		put(r, root, "etc/httpd.conf", parts[0], lens[0]);
+		put(r, root, "etc/goahead/auth.txt", parts[0], lens[0]);
+		put(r, root, "etc/ppp/chap-secrets", parts[2], lens[2]);
+		put(r, root, "etc/nvram.default", parts[2], lens[2]);
 		fg_checks_run_tree(r, root, NULL);
 	}
 	fg_result_free(r);

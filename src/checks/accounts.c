@@ -21,6 +21,7 @@ static const struct {
 	fg_hash_scheme scheme;
 } scheme_prefixes[] = {
 	{ "$1$", FG_HASH_MD5 },
+	{ "$apr1$", FG_HASH_APR1 },
 	{ "$2a$", FG_HASH_BCRYPT },
 	{ "$2b$", FG_HASH_BCRYPT },
 	{ "$2x$", FG_HASH_BCRYPT },
@@ -96,6 +97,12 @@ const char *fg_hash_scheme_name(fg_hash_scheme scheme)
 	case FG_HASH_SHA1: return "sha1crypt";
 	case FG_HASH_YESCRYPT: return "yescrypt";
 	case FG_HASH_GOST_YESCRYPT: return "gost-yescrypt";
+	case FG_HASH_APR1: return "apr1 (Apache md5crypt)";
+	case FG_HASH_SHA1_B64: return "unsalted SHA-1 ({SHA})";
+	case FG_HASH_MOSQ_SHA512: return "mosquitto salted SHA-512";
+	case FG_HASH_MOSQ_PBKDF2: return "mosquitto PBKDF2-SHA512";
+	case FG_HASH_HTDIGEST: return "htdigest MD5";
+	case FG_HASH_MD5_HEX: return "unsalted MD5";
 	case FG_HASH_NONE: break;
 	}
 	return "none";

@@ -51,6 +51,14 @@ typedef enum fg_hash_scheme {
 	FG_HASH_SHA1,          /* $sha1$ */
 	FG_HASH_YESCRYPT,      /* $y$ */
 	FG_HASH_GOST_YESCRYPT, /* $gy$ */
+	/* Schemes of service password files, verified by checks/credhash.c
+	 * (libxcrypt does not know them): */
+	FG_HASH_APR1,          /* $apr1$: Apache's md5crypt variant */
+	FG_HASH_SHA1_B64,      /* {SHA}: unsalted SHA-1, base64 (htpasswd -s) */
+	FG_HASH_MOSQ_SHA512,   /* mosquitto $6$: SHA-512(password salt), base64 */
+	FG_HASH_MOSQ_PBKDF2,   /* mosquitto $7$: PBKDF2-HMAC-SHA512 */
+	FG_HASH_HTDIGEST,      /* "user:realm:md5hex" of an htdigest file */
+	FG_HASH_MD5_HEX,       /* 32 hex digits: unsalted MD5 */
 } fg_hash_scheme;
 
 typedef struct fg_account {

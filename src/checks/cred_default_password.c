@@ -26,6 +26,8 @@
 
 #include "checks/accounts.h"
 #include "checks/check.h"
+#include "checks/credhash.h"
+#include "checks/credstore.h"
 #include "core/arena.h"
 #include "core/data.h"
 #include "core/vec.h"
@@ -168,14 +170,22 @@ static bool add_user_file(fg_check_ctx *ctx, cand_list *cl, const char *path)
 	return ok;
 }
 
-static bool build_candidates(fg_check_ctx *ctx, const fg_accounts *a, cand_list *cl)
+static bool add_names(cand_list *cl, const fg_accounts *a)
 {
-	if (!cand_add(cl, "", 0, FROM_EMPTY))
-		return false;
-	for (size_t i = 0; i < a->v.n; i++)
+	for (size_t i = 0; a && i < a->v.n; i++)
 		if (a->v.v[i].state == FG_PW_HASH &&
 		    !cand_add(cl, a->v.v[i].name, strlen(a->v.v[i].name), FROM_NAME))
 			return false;
+	return true;
+}
+
+/* Candidates: empty, the names of A and OTHER (users often reuse their
+ * name across stores), the bundled list, the user's list. */
+static bool build_candidates(fg_check_ctx *ctx, const fg_accounts *a, const fg_accounts *other,
+			     cand_list *cl)
+{
+	if (!cand_add(cl, "", 0, FROM_EMPTY) || !add_names(cl, a) || !add_names(cl, other))
+		return false;
 	if (!add_bundled(cl))
 		return false;
 	const char *user = fg_ctx_credentials_file(ctx);
@@ -286,6 +296,10 @@ static double cost_us(const char *h, fg_hash_scheme s)
 		return scrypt_us(h + 3);
 	case FG_HASH_NONE:
 		break;
+	default:
+		if (fg_credhash_own(s))
+			return fg_credhash_cost_us(s, h);
+		break;
 	}
 	return 1e12;
 }
@@ -347,6 +361,19 @@ static void run_job(work *w, size_t job, struct crypt_data *cd)
 	for (size_t i = from; i < to; i++) {
 		if (i >= atomic_load(&t->found) || atomic_load(&t->failed))
 			return;
+		if (fg_credhash_own(t->scheme)) {
+			const cand *c = &w->cands->v.v[i];
+			int r = fg_credhash_verify(t->scheme, t->hash, c->s, c->len);
+			if (r < 0) {
+				atomic_store(&t->failed, true);
+				return;
+			}
+			if (r > 0) {
+				record_match(t, i);
+				return;
+			}
+			continue;
+		}
 		const char *out = crypt_rn(w->cands->v.v[i].s, t->hash, cd, sizeof(*cd));
 		if (!out) {
 			atomic_store(&t->failed, true);
@@ -409,7 +436,7 @@ static target *find_target(target *t, size_t nt, const char *hash)
 
 static bool crackable(const fg_account *acc)
 {
-	return acc->state == FG_PW_HASH && acc->crypt_ok;
+	return acc->state == FG_PW_HASH && (acc->crypt_ok || fg_credhash_own(acc->scheme));
 }
 
 /* One target per distinct crackable hash, sorted by hash. */
@@ -533,11 +560,13 @@ static void report_cracked(fg_check_ctx *ctx, const fg_account *acc, const cand 
 			   (strcmp(c->s, acc->name) == 0 ? ", the account name" :
 			    ", an account name in this image") :
 			   c->origin == FROM_USER ? ", from the supplied credential list" : "";
+	bool system = strcmp(path, "/etc/shadow") == 0 || strcmp(path, "/etc/passwd") == 0;
 	snprintf(msg, sizeof(msg),
-		 "Account '%s'%s in %s has %s ('%s'%s, %s). The same hash is in every unit "
+		 "%s '%s'%s in %s has %s ('%s'%s, %s). The same hash is in every unit "
 		 "of this firmware, so this is a universal default password, which UK PSTI "
 		 "and ETSI EN 303 645 provision 5.1-1 prohibit.",
-		 acc->name, uid, path, what, masked, note, fg_hash_scheme_name(acc->scheme));
+		 system ? "Account" : "User", acc->name, uid, path, what, masked, note,
+		 fg_hash_scheme_name(acc->scheme));
 	fg_report_item item = {
 		.node = acc->hash_node,
 		.line = acc->hash_line,
@@ -570,16 +599,13 @@ static void report_all(fg_check_ctx *ctx, const fg_accounts *a, work *w)
 			    failed - MAX_COST_WARNINGS);
 }
 
-static void run(fg_check_ctx *ctx)
+static void crack(fg_check_ctx *ctx, const fg_accounts *a, const fg_accounts *other)
 {
-	const fg_accounts *a = fg_accounts_of(ctx);
-	if (!a)
-		return;
 	cand_list cl = { 0 };
 	fg_arena_init(&cl.arena);
 	work w = { .cands = &cl };
 	w.t = collect_targets(a, &w.nt);
-	if (w.t && w.nt && build_candidates(ctx, a, &cl)) {
+	if (w.t && w.nt && build_candidates(ctx, a, other, &cl)) {
 		unsigned jobs = fg_ctx_jobs(ctx);
 		plan(ctx, a, &w, jobs);
 		atomic_init(&w.next, 0);
@@ -590,6 +616,18 @@ static void run(fg_check_ctx *ctx)
 	}
 	free(w.t);
 	cand_free(&cl);
+}
+
+/* The system accounts first, then every other store of the tree
+ * (account-file copies, web, broker and NVRAM users: checks/credstore.h). */
+static void run(fg_check_ctx *ctx)
+{
+	const fg_accounts *a = fg_accounts_of(ctx);
+	const fg_creds *c = fg_creds_of(ctx);
+	if (a)
+		crack(ctx, a, c ? c->hashed : NULL);
+	if (c && c->hashed->v.n)
+		crack(ctx, c->hashed, a);
 }
 
 const fg_check fg_check_default_password = {

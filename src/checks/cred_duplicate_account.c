@@ -7,8 +7,8 @@
  * credential that resurfaces when the file is edited by a tool that keeps
  * the last entry, and always a sign the file was edited by hand (IoTGoat's
  * shadow lists dnsmasq twice). LOW when the lines are identical, MEDIUM
- * when they differ. A second account with uid 0 other than root (an
- * alternative root login) is reported too, HIGH.
+ * when they differ. Second root accounts (uid 0) are
+ * credentials.uid0-account's.
  */
 #include <stdio.h>
 #include <string.h>
@@ -34,26 +34,13 @@ static void run(fg_check_ctx *ctx)
 			     "come back into use when the file is rewritten.", d->name, path, d->line,
 			     d->first_line, d->same ? ", identically" : ", with different fields");
 	}
-	for (size_t i = 0; a && i < a->v.n; i++) {
-		const fg_account *acc = &a->v.v[i];
-		if (acc->uid != 0 || strcmp(acc->name, "root") == 0 || !acc->passwd_node ||
-		    acc->state == FG_PW_LOCKED || acc->state == FG_PW_NOT_SET)
-			continue;
-		char path[1024] = "?", subject[200], excerpt[100];
-		fg_node_path(acc->passwd_node, path, sizeof(path));
-		snprintf(subject, sizeof(subject), "uid0:%.150s", acc->name);
-		snprintf(excerpt, sizeof(excerpt), "%.64s:x:0:\xe2\x80\xa6", acc->name);
-		fg_report_at(ctx, acc->passwd_node, acc->passwd_line, -1, FG_SEV_HIGH, subject, excerpt,
-			     "Account '%s' in %s (line %u) has uid 0: a second root login under another "
-			     "name.", acc->name, path, acc->passwd_line);
-	}
 }
 
 const fg_check fg_check_duplicate_account = {
 	.id = "credentials.duplicate-account",
-	.title = "Account listed twice, or a second root account",
+	.title = "Account listed twice",
 	.severity = FG_SEV_MEDIUM,
 	.remediation = "Keep one entry per account in /etc/passwd and /etc/shadow (pwck/grpck find "
-		       "duplicates) and give uid 0 to root only.",
+		       "duplicates).",
 	.run = run,
 };

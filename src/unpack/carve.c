@@ -3,6 +3,7 @@
 #include <hs/hs.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,12 @@ static void build_db(void)
 	hs_compile_error_t *err = NULL;
 	if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL,
 				 &magic_db, &err) != HS_SUCCESS) {
+		/* A handler's magic the matcher refuses is a bug in that handler;
+		 * say which, or carving silently finds nothing. */
+		int bad = err ? err->expression : -1;
+		fprintf(stderr, "firmgate: internal error: magic table: %s (format %s)\n",
+			err && err->message ? err->message : "compile failed",
+			bad >= 0 && (size_t)bad < n ? magic_refs[bad].format->name : "?");
 		magic_db = NULL;
 		hs_free_compile_error(err);
 		goto out;

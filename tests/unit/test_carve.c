@@ -1,5 +1,6 @@
 /* Carving: chunks found anywhere in a blob, and coverage of the rest. */
 #include <lzma.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <zlib.h>
 
@@ -7,6 +8,7 @@
 #include "core/result.h"
 #include "unpack/carve.h"
 #include "unpack/engine.h"
+#include "unpack/format.h"
 
 static size_t put_gzip(uint8_t *out, size_t cap, const char *text)
 {
@@ -204,4 +206,21 @@ TEST(a_leaf_describes_the_file_itself)
 	REQUIRE(r->tree.root->coverage);
 	CHECK_INT_EQ(r->tree.root->coverage->identified, n);
 	fg_result_free(r);
+}
+
+/* Every handler's magics compile into the one matcher: a single bad
+ * magic would otherwise switch carving off for every format. */
+TEST(every_magic_is_usable_by_the_matcher)
+{
+	for (size_t i = 0; i < fg_format_count(); i++) {
+		const fg_format *f = fg_format_at(i);
+		for (const fg_magic *m = f->magics; m && m->bytes; m++) {
+			if (m->len == 0)
+				printf("format %s has an empty magic\n", f->name);
+			CHECK(m->len > 0);
+		}
+	}
+	fg_scanner *s = fg_scanner_new();
+	CHECK(s != NULL);
+	fg_scanner_free(s);
 }

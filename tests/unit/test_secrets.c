@@ -548,10 +548,17 @@ TEST(duplicate_accounts)
 	f = ct_at(&t, "credentials.duplicate-account", "/etc/passwd", 4);
 	REQUIRE(f);
 	CHECK_INT_EQ(f->severity, FG_SEV_MEDIUM);
-	f = ct_at(&t, "credentials.duplicate-account", "/etc/passwd", 5);
+	CHECK_INT_EQ(ct_count(&t, NULL), 2);
+	/* second root accounts are a check of their own */
+	ct_run(&t, "credentials.uid0-account");
+	f = ct_at(&t, "credentials.uid0-account", "/etc/passwd", 5);
 	REQUIRE(f);
 	CHECK_INT_EQ(f->severity, FG_SEV_HIGH);
-	CHECK_INT_EQ(ct_count(&t, NULL), 3);  /* the locked uid-0 "sync" is not a login */
+	f = ct_at(&t, "credentials.uid0-account", "/etc/passwd", 6);
+	REQUIRE(f);
+	CHECK_INT_EQ(f->severity, FG_SEV_LOW);  /* the locked uid-0 "sync" is not a login */
+	CHECK_INT_EQ(ct_count(&t, NULL), 4);
 	CHECK(ct_nowhere(&t, "Wgw2F"));
+	CHECK(ct_nowhere(&t, "0123456789012345678901"));
 	ct_free(&t);
 }

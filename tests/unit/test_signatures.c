@@ -242,7 +242,7 @@ TEST(syntax_errors_name_file_and_line)
 TEST(user_signatures_extend_the_builtin_ones)
 {
 	const char *tmp = getenv("FG_TEST_TMP");
-	if (!tmp || mkdir(tmp, 0755) != 0 && errno != EEXIST)
+	if (!tmp || (mkdir(tmp, 0755) != 0 && errno != EEXIST))
 		tmp = "/tmp";
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/user-sigs-%ld.txt", tmp, (long)getpid());
