@@ -255,8 +255,50 @@ def check_kernel_config(firmgate, tmp):
         fail("kernel config: /proc/config.gz differs from the plain copy")
     if "/busybox/.config" in by_file:
         fail("kernel config: the BusyBox .config was taken for a kernel configuration")
-    print("kernel config %s: %d unmet options: %s" % (name, len(plain), ", ".join(
-        sorted(re.search(r"CONFIG_\w+", e).group(0) for _, _, e in plain))))
+    reported = sorted(re.search(r"CONFIG_\w+", e).group(0) for _, _, e in plain)
+    print("kernel config %s: %d unmet options: %s" % (name, len(plain), ", ".join(reported)))
+    check_debian_expectations(data, name, reported)
+
+
+# Debian 12's amd64 kernel configuration (linux-config-6.1), read directly
+# here: options KSPP wants that Debian leaves off must be reported, options
+# Debian sets the KSPP way must not be.
+DEBIAN_UNMET = {
+    "CONFIG_DEVMEM": "y", "CONFIG_KEXEC": "y", "CONFIG_HIBERNATION": "y",
+    "CONFIG_PROC_KCORE": "y", "CONFIG_IA32_EMULATION": "y", "CONFIG_BINFMT_MISC": "m",
+    "CONFIG_MODULE_SIG_FORCE": None, "CONFIG_PANIC_ON_OOPS": None, "CONFIG_USELIB": "y",
+}
+DEBIAN_MET = ["CONFIG_STRICT_KERNEL_RWX", "CONFIG_HARDENED_USERCOPY", "CONFIG_RANDOMIZE_BASE",
+              "CONFIG_RANDOMIZE_MEMORY", "CONFIG_STACKPROTECTOR_STRONG", "CONFIG_VMAP_STACK",
+              "CONFIG_SLAB_FREELIST_RANDOM", "CONFIG_SLAB_FREELIST_HARDENED", "CONFIG_SECCOMP",
+              "CONFIG_SECURITY_YAMA", "CONFIG_LEGACY_VSYSCALL_NONE", "CONFIG_STRICT_DEVMEM",
+              "CONFIG_SCHED_STACK_END_CHECK", "CONFIG_FORTIFY_SOURCE", "CONFIG_MODULE_SIG",
+              "CONFIG_DEFAULT_MMAP_MIN_ADDR", "CONFIG_KGDB", "CONFIG_DEVKMEM"]
+
+
+def config_value(text, opt):
+    m = re.search(r"^%s=(.*)$" % opt, text, re.M)
+    if m:
+        return m.group(1)
+    return None  # "is not set" or absent
+
+
+def check_debian_expectations(data, name, reported):
+    if not name.startswith("config-6.1"):
+        print("kernel config: %s is not Debian 12's 6.1 configuration; exact set not asserted" % name)
+        return
+    text = data.decode("utf-8", "replace")
+    for opt, want_actual in DEBIAN_UNMET.items():
+        actual = config_value(text, opt)
+        if actual != want_actual:
+            print("kernel config: Debian's %s is now %r; expectation table out of date" % (opt, actual))
+            continue
+        if opt not in reported:
+            fail("kernel config: %s (Debian: %s) not reported as unmet" % (opt, actual or "not set"))
+    for opt in DEBIAN_MET:
+        if opt in reported:
+            fail("kernel config: %s reported although Debian sets it as KSPP recommends (%r)"
+                 % (opt, config_value(text, opt)))
 
 
 def main():
