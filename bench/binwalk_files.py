@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Does firmgate recover every file binwalk -Me extracts?
+
+For each input (default: every sample under shared/samples that is a
+binary image, and the corpus images), runs `binwalk -Me` into a temporary
+directory and `firmgate unpack --list --json`, and compares the contents
+(SHA-256) of the regular files binwalk extracted with those in firmgate's
+file trees. binwalk's own carve artefacts -- files named by their hex
+offset (`1C.zip`, `3C0000.squashfs`, `40`) directly in an `_*.extracted`
+directory -- are intermediate chunks, not files of the firmware, and are
+left out; so are empty files. Prints a Markdown table with wall times;
+exits 1 when firmgate misses a file binwalk found.
+
+  bench/binwalk_files.py --firmgate build/firmgate [--shared ../shared]
+                         [--corpus ~/.cache/firmgate/corpus] [INPUT...]
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ARTEFACT = re.compile(r"^[0-9A-Fa-f]+(\.[A-Za-z0-9_-]+)?$")
+SKIP_SUFFIX = (".md", ".txt", ".json", ".py")
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def binwalk_files(inp, tmp):
+    out = os.path.join(tmp, "bw")
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    cmd = ["binwalk", "-Me", "-q", "-C", out, inp]
+    if os.geteuid() == 0:
+        cmd.insert(1, "--run-as=root")
+    t0 = time.time()
+    try:
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900)
+    except subprocess.TimeoutExpired:
+        pass
+    took = time.time() - t0
+    files = {}
+    for root, dirs, names in os.walk(out):
+        carve_dir = os.path.basename(root).startswith("_") and root.endswith(".extracted")
+        for n in names:
+            p = os.path.join(root, n)
+            if os.path.islink(p) or not os.path.isfile(p):
+                continue
+            if carve_dir and ARTEFACT.match(n):
+                continue
+            if os.path.getsize(p) == 0:
+                continue
+            files.setdefault(sha256(p), os.path.relpath(p, out))
+    return files, took
+
+
+def firmgate_hashes(fg, inp):
+    t0 = time.time()
+    p = subprocess.run([fg, "unpack", "--list", "--json", inp], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, timeout=900)
+    took = time.time() - t0
+    try:
+        m = json.loads(p.stdout)
+    except ValueError:
+        return set(), 0, took
+    hashes = set()
+    n = 0
+    for t in m.get("trees", []):
+        for e in t["entries"]:
+            if e.get("type") == "file" and e.get("sha256"):
+                hashes.add(e["sha256"])
+                n += 1
+    return hashes, n, took
+
+
+def default_inputs(shared, corpus):
+    out = []
+    samples = os.path.join(shared, "samples")
+    for root, dirs, names in os.walk(samples):
+        rel = os.path.relpath(root, samples)
+        if rel.startswith(("iotgoat", "digoo-bb-m1")):
+            continue
+        for n in sorted(names):
+            if n.endswith(SKIP_SUFFIX) or n in ("VERSION", "SOURCES.md"):
+                continue
+            out.append(os.path.join(root, n))
+    imgs = os.path.join(corpus, "images")
+    if os.path.isdir(imgs):
+        out += [os.path.join(imgs, n) for n in sorted(os.listdir(imgs))]
+    return sorted(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--firmgate", default="build/firmgate")
+    ap.add_argument("--shared", default="../shared")
+    ap.add_argument("--corpus", default=os.path.expanduser("~/.cache/firmgate/corpus"))
+    ap.add_argument("inputs", nargs="*")
+    a = ap.parse_args()
+    if not shutil.which("binwalk"):
+        print("binwalk not installed (apt-get install binwalk)")
+        return 77
+    inputs = a.inputs or default_inputs(a.shared, a.corpus)
+    missing_total = 0
+    print("| input | files binwalk extracted | of them recovered by firmgate | firmgate files | binwalk s | firmgate s |")
+    print("|---|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory(dir="/dev/shm" if os.path.isdir("/dev/shm") else None) as tmp:
+        for inp in inputs:
+            bw, bt = binwalk_files(inp, tmp)
+            fh, fn, ft = firmgate_hashes(a.firmgate, inp)
+            missing = [bw[h] for h in bw if h not in fh]
+            missing_total += len(missing)
+            name = os.path.relpath(inp, a.shared) if inp.startswith(a.shared) else os.path.basename(inp)
+            print("| %s | %d | %d | %d | %.2f | %.2f |" % (name, len(bw), len(bw) - len(missing), fn, bt, ft))
+            for m in sorted(missing)[:10]:
+                print("|   missing: `%s` | | | | | |" % m)
+    print()
+    print("files binwalk extracted that firmgate did not: %d" % missing_total)
+    return 1 if missing_total else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
