@@ -150,10 +150,23 @@ def check_spdx_rules(label, doc, report):
 def check_spdx(label, doc, report, schemas):
     check_spdx_rules(label, doc, report)
     path = os.path.join(schemas, "spdx", "spdx-2.3.schema.json")
+    ok(os.path.exists(path), "%s: SPDX schema %s missing" % (label, path))
     if os.path.exists(path):
         import jsonschema
-        errors = list(jsonschema.Draft7Validator(json.load(open(path))).iter_errors(doc))
+        validator = getattr(jsonschema, "Draft201909Validator", jsonschema.Draft7Validator)
+        v = validator(json.load(open(path)))
+        errors = list(v.iter_errors(doc))
         ok(not errors, "%s: SPDX document does not validate: %s" % (label, errors[:1]))
+        # the schema has teeth: a package without downloadLocation and an
+        # unknown relationship type are refused
+        bad = json.loads(json.dumps(doc))
+        if bad.get("packages"):
+            bad["packages"][0].pop("downloadLocation", None)
+            ok(list(v.iter_errors(bad)), "%s: schema accepted a package without downloadLocation" % label)
+        bad = json.loads(json.dumps(doc))
+        if bad.get("relationships"):
+            bad["relationships"][0]["relationshipType"] = "LIKES"
+            ok(list(v.iter_errors(bad)), "%s: schema accepted relationshipType LIKES" % label)
 
 
 def strip_time(text):
