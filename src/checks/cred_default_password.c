@@ -179,12 +179,11 @@ static bool add_names(cand_list *cl, const fg_accounts *a)
 	return true;
 }
 
-/* Candidates: empty, the names of A and OTHER (users often reuse their
- * name across stores), the bundled list, the user's list. */
-static bool build_candidates(fg_check_ctx *ctx, const fg_accounts *a, const fg_accounts *other,
-			     cand_list *cl)
+/* Candidates: empty, every name in A (users reuse names across stores),
+ * the bundled list, the user's list. */
+static bool build_candidates(fg_check_ctx *ctx, const fg_accounts *a, cand_list *cl)
 {
-	if (!cand_add(cl, "", 0, FROM_EMPTY) || !add_names(cl, a) || !add_names(cl, other))
+	if (!cand_add(cl, "", 0, FROM_EMPTY) || !add_names(cl, a))
 		return false;
 	if (!add_bundled(cl))
 		return false;
@@ -599,13 +598,13 @@ static void report_all(fg_check_ctx *ctx, const fg_accounts *a, work *w)
 			    failed - MAX_COST_WARNINGS);
 }
 
-static void crack(fg_check_ctx *ctx, const fg_accounts *a, const fg_accounts *other)
+static void crack(fg_check_ctx *ctx, const fg_accounts *a)
 {
 	cand_list cl = { 0 };
 	fg_arena_init(&cl.arena);
 	work w = { .cands = &cl };
 	w.t = collect_targets(a, &w.nt);
-	if (w.t && w.nt && build_candidates(ctx, a, other, &cl)) {
+	if (w.t && w.nt && build_candidates(ctx, a, &cl)) {
 		unsigned jobs = fg_ctx_jobs(ctx);
 		plan(ctx, a, &w, jobs);
 		atomic_init(&w.next, 0);
@@ -618,16 +617,25 @@ static void crack(fg_check_ctx *ctx, const fg_accounts *a, const fg_accounts *ot
 	cand_free(&cl);
 }
 
-/* The system accounts first, then every other store of the tree
- * (account-file copies, web, broker and NVRAM users: checks/credstore.h). */
+/* The system accounts and every other store of the tree (account-file
+ * copies, web, broker and NVRAM users: checks/credstore.h) in one pass:
+ * a hash found in several files is tried once, and all of them share the
+ * tree's CPU budget. */
 static void run(fg_check_ctx *ctx)
 {
 	const fg_accounts *a = fg_accounts_of(ctx);
 	const fg_creds *c = fg_creds_of(ctx);
-	if (a)
-		crack(ctx, a, c ? c->hashed : NULL);
-	if (c && c->hashed->v.n)
-		crack(ctx, c->hashed, a);
+	fg_accounts all = { 0 };
+	bool ok = true;
+	for (size_t i = 0; ok && a && i < a->v.n; i++)
+		ok = FG_VEC_PUSH(&all.v, a->v.v[i]);
+	for (size_t i = 0; ok && c && i < c->hashed->v.n; i++)
+		ok = FG_VEC_PUSH(&all.v, c->hashed->v.v[i]);
+	if (!ok)
+		fg_ctx_warn(ctx, NULL, "out of memory");
+	else if (all.v.n)
+		crack(ctx, &all);
+	FG_VEC_FREE(&all.v);
 }
 
 const fg_check fg_check_default_password = {
