@@ -4,7 +4,10 @@
 # after another, then one summary line per target in RESULTS (default
 # build-fuzz/campaign.tsv): target, seconds, executions, edge coverage,
 # features, corpus size, peak RSS, crashes. Crash reproducers land in
-# fuzz/crashes/<target>/ and make the run fail.
+# fuzz/crashes/<target>/ and make the run fail. A unit slower than
+# FG_FUZZ_TIMEOUT seconds (default 60: sanitizers slow the password
+# cracking, whose own budget is up to 20 s of estimated CPU per hash)
+# counts as a crash.
 #   fuzz/campaign.sh SECONDS TARGET...
 set -u
 cd "$(dirname "$0")/.."
@@ -30,15 +33,15 @@ for t in "$@"; do
 	log=build-fuzz/campaign-$t.log
 	echo "== fuzz_$t: ${secs}s"
 	build-fuzz/fuzz/fuzz_$t -max_total_time="$secs" -max_len=1048576 -rss_limit_mb=2560 \
-		-timeout=20 -print_final_stats=1 -artifact_prefix="fuzz/crashes/$t/" \
+		-timeout=${FG_FUZZ_TIMEOUT:-60} -print_final_stats=1 -artifact_prefix="fuzz/crashes/$t/" \
 		"$keep/$t" "$seeds/$t" > "$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "$log" | tail -1)
-	last=$(grep -E '^#[0-9]+' "$log" | tail -1)
-	cov=$(echo "$last" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
-	ft=$(echo "$last" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
-	corp=$(echo "$last" | sed -n 's/.*corp: \([0-9]*\).*/\1/p')
+	last=$(grep -aE '^#[0-9]+.* cov: ' "$log" | tail -1)
+	cov=$(echo "$last" | awk '{for (i = 1; i < NF; i++) if ($i == "cov:") print $(i + 1)}')
+	ft=$(echo "$last" | awk '{for (i = 1; i < NF; i++) if ($i == "ft:") print $(i + 1)}')
+	corp=$(echo "$last" | awk '{for (i = 1; i < NF; i++) if ($i == "corp:") print $(i + 1)}' | cut -d/ -f1)
 	crashes=$(find "fuzz/crashes/$t" -type f | wc -l)
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$secs" "${execs:-?}" "${cov:-?}" \
 		"${ft:-?}" "${corp:-?}" "${rss:-?}" "$crashes" "$(date -u +%Y-%m-%d)" >> "$results"
