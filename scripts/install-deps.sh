@@ -7,13 +7,17 @@ packages="
 	build-essential cmake pkg-config
 	zlib1g-dev liblzma-dev libsquashfs-dev liblzo2-dev libzstd-dev liblz4-dev
 	libvectorscan-dev libarchive-dev libext2fs-dev libfdt-dev libbz2-dev
-	libcrypt-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
+	libcrypt-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libyaml-dev
 	squashfs-tools python3 openssl
 "
 # The test suite also builds the firmware corpus and compares with these.
 test_packages="
-	clang cpio python3-jsonschema mtd-utils bzip2 lz4 lzop xz-utils zstd zip p7zip-full e2fsprogs u-boot-tools device-tree-compiler
+	clang cpio python3-jsonschema python3-yaml mtd-utils bzip2 lz4 lzop xz-utils zstd zip p7zip-full e2fsprogs u-boot-tools device-tree-compiler
 	checksec linux-config-6.1
+	dosfstools mtools fdisk gdisk xorriso
+	genromfs erofs-utils android-sdk-libsparse-utils mkbootimg
+	chromium
+	groff-base man-db
 "
 
 want=""

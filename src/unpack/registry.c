@@ -14,7 +14,8 @@
 
 #define FORMAT(n) extern const fg_format fg_format_##n;
 #define FORMATS(X) \
-	X(squashfs) X(cramfs) X(jffs2) X(ext) X(ubi) X(ubifs) \
+	X(gpt) X(mbr) \
+	X(squashfs) X(squashfs_legacy) X(cramfs) X(jffs2) X(ext) X(iso9660) X(fat) X(ubi) X(ubifs) \
 	X(trx) X(uimage) X(fit) \
 	X(tar) X(cpio) X(zip) X(sevenzip) X(ar) \
 	X(gzip) X(xz) X(bzip2) X(zstd) X(lz4) X(lzop) X(lzma) X(zlib) \

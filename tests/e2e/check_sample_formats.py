@@ -12,6 +12,9 @@ format family, each a list of entries:
    "files": {"/main.img": "sha256" | null},     paths in some unpacked tree
                                                 (sha256 checked when given)
    "min_files": 3,                              regular files in all trees
+   "unrecognised": true,                        firmgate must refuse it as
+                                                unrecognised (exit 3): no
+                                                format claims it (all padding)
    "why": "SOURCES.md §5: ..."}                 where the expectation is from
 
 The manifest is `firmgate unpack --list --json SAMPLE`.
@@ -63,6 +66,12 @@ def check_entry(firmgate, samples, e):
     path = os.path.join(samples, name)
     if not os.path.exists(path):
         ok(False, "%s: sample missing" % name)
+        return
+    if e.get("unrecognised"):
+        proc = subprocess.run([firmgate, "unpack", "--list", "--json", path],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        ok(proc.returncode == 3 and b"unrecognised input" in proc.stderr,
+           "%s: expected 'unrecognised input' (exit 3), got exit %d" % (name, proc.returncode))
         return
     m, err = manifest(firmgate, path)
     ok(m is not None, "%s: %s" % (name, err))
