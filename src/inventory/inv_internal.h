@@ -100,6 +100,10 @@ void fg_inv_scan_blob(fg_inv *inv, const fg_node *blob, const char *where, const
 void fg_inv_kernel_modules(fg_inv *inv); /* kernel.c */
 /* A legacy U-Boot image header naming a Linux kernel ("Linux-3.0.101"). */
 void fg_inv_uimage_header(fg_inv *inv, const fg_node *n, const char *where);
+/* ESP-IDF and the ESP8266 SDK from an image the esp_image handler
+ * unpacked (N's extraction root): the app and bootloader descriptors,
+ * the SDK's version strings. */
+void fg_inv_esp_image(fg_inv *inv, const fg_node *n, const char *where, const fg_node *file); /* esp.c */
 /* BusyBox: the applets compiled in, as a property. */
 void fg_inv_busybox_applets(fg_inv *inv); /* busybox.c */
 /* The applet names in a BusyBox binary's name table, comma-separated,

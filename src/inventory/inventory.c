@@ -342,6 +342,12 @@ static void inventory_blobs(fg_inv *inv, fg_node *top)
 				goto out;
 		if (n->unpacked && !FG_VEC_PUSH(&stack, n->unpacked))
 			goto out;
+		if (n->unpacked && n->unpacked->format && !strcmp(n->unpacked->format, "esp_image")) {
+			/* wherever the image is: in a tree, a blob or a carved chunk */
+			char where[4096];
+			const fg_node *file = blob_scope(inv, n, where, sizeof(where));
+			fg_inv_esp_image(inv, n, where, file);
+		}
 		if (n->type != FG_NODE_FILE || in_file_tree(n))
 			continue;
 		const fg_node *r = fg_node_fsroot(n);

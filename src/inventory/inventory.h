@@ -30,7 +30,7 @@ const char *fg_confidence_name(fg_confidence c);
 
 /* One reason to believe the component is there. */
 typedef struct fg_comp_evidence {
-	const char *method;   /* "package-db", "signature", "filename", "kernel-header", "os-release" */
+	const char *method;   /* "package-db", "signature", "filename", "kernel-header", "image-header", "os-release" */
 	const char *where;    /* path of the file in its file tree */
 	const char *text;     /* what was read: the matched string, the db record */
 	int64_t offset;       /* of the match in the file, -1 when not applicable */

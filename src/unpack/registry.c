@@ -15,11 +15,11 @@
 #define FORMAT(n) extern const fg_format fg_format_##n;
 #define FORMATS(X) \
 	X(gpt) X(mbr) \
-	X(squashfs) X(squashfs_legacy) X(cramfs) X(jffs2) X(ext) X(iso9660) X(fat) X(ubi) X(ubifs) \
-	X(trx) X(uimage) X(fit) \
+	X(squashfs) X(squashfs_legacy) X(cramfs) X(romfs) X(jffs2) X(ext) X(erofs) X(iso9660) X(fat) X(ubi) X(ubifs) X(yaffs2) \
+	X(trx) X(uimage) X(fit) X(android_sparse) X(android_boot) X(esp_flash) X(esp_image) X(esp_partitions) X(ihex) X(srec) \
 	X(tar) X(cpio) X(zip) X(sevenzip) X(ar) \
 	X(gzip) X(xz) X(bzip2) X(zstd) X(lz4) X(lzop) X(lzma) X(zlib) \
-	X(elf)
+	X(elf) X(esp_init_data)
 FORMATS(FORMAT)
 #undef FORMAT
 

@@ -76,3 +76,8 @@ add_test(NAME e2e.sample_formats
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_sample_formats.py
           --firmgate $<TARGET_FILE:firmgate> --shared ${FG_SHARED_DIR})
 set_tests_properties(e2e.sample_formats PROPERTIES TIMEOUT 900 SKIP_RETURN_CODE 77)
+
+add_test(NAME e2e.mcu_inventory
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_mcu_inventory.py
+          --firmgate $<TARGET_FILE:firmgate> --shared ${FG_SHARED_DIR})
+set_tests_properties(e2e.mcu_inventory PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
