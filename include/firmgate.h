@@ -17,6 +17,7 @@
 #ifndef FIRMGATE_H
 #define FIRMGATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -66,6 +67,34 @@ typedef struct fg_limits {
 
 void fg_limits_default(fg_limits *limits);
 
+/* ---- progress -------------------------------------------------------- */
+
+/* The stages of fg_scan(), in the order they run. */
+typedef enum fg_stage {
+	FG_STAGE_UNPACK = 0,
+	FG_STAGE_INVENTORY,
+	FG_STAGE_VULNS,
+	FG_STAGE_CHECKS,
+	FG_STAGE_COMPLIANCE,
+	FG_STAGE_DONE,           /* the scan is over (also after unpack_only) */
+} fg_stage;
+
+/* "unpack", "inventory", "vulns", "checks", "compliance", "done". */
+const char *fg_stage_name(fg_stage stage);
+
+typedef struct fg_progress {
+	fg_stage stage;
+	double elapsed;          /* seconds since fg_scan() started */
+	uint64_t bytes;          /* bytes unpacking has produced so far */
+	uint64_t files;          /* files unpacking has created so far */
+} fg_progress;
+
+/* Called once as each stage starts, about five times a second while the
+ * scan runs (from a helper thread; calls never overlap), and last with
+ * FG_STAGE_DONE, also when the scan fails after it started. It must
+ * return quickly and must not touch the scan. */
+typedef void (*fg_progress_fn)(const fg_progress *progress, void *arg);
+
 /* ---- options --------------------------------------------------------- */
 
 typedef struct fg_options {
@@ -79,6 +108,19 @@ typedef struct fg_options {
 	                            ($XDG_CACHE_HOME/firmgate/vulndb.sqlite) */
 	unsigned vulndb_max_age; /* warn when the data is older (days); 0 = never (default 7) */
 	const char *vex_file;    /* CycloneDX VEX or OpenVEX statements to apply; may be NULL */
+	const char *declaration_file; /* the manufacturer's product declaration (YAML,
+	                                 docs/COMPLIANCE.md); may be NULL. fg_scan() refuses
+	                                 one with errors (FG_ERR_USAGE) */
+	const char *security_txt_file; /* a security.txt (RFC 9116) to validate besides those
+	                                  in the image, e.g. the web site's; may be NULL */
+	const char *suppress_file; /* suppressions and severity rules (YAML, docs/CLI.md
+	                              "Suppressions"); may be NULL. fg_scan() refuses one
+	                              with errors (FG_ERR_USAGE) */
+	const char *const *severity; /* "PATTERN=LEVEL" rules (LEVEL a severity or "off"),
+	                                NULL-terminated; may be NULL. They apply after the
+	                                file's `severity:` map; the last match wins */
+	fg_progress_fn progress; /* may be NULL */
+	void *progress_arg;
 } fg_options;
 
 void fg_options_default(fg_options *opts);
@@ -86,6 +128,15 @@ void fg_options_default(fg_options *opts);
 /* ---- result ---------------------------------------------------------- */
 
 typedef struct fg_result fg_result;
+
+/* Why a finding is suppressed: the entry of the suppressions file. */
+typedef struct fg_finding_suppression {
+	const char *justification;
+	const char *owner;       /* NULL when not given */
+	const char *expires;     /* YYYY-MM-DD, NULL when not given */
+	const char *source;      /* "FILE:LINE" of the entry */
+	const char *matched_by;  /* "fingerprint" or "check" */
+} fg_finding_suppression;
 
 /* A finding is one piece of evidence that a check found. Strings are
  * owned by the result. */
@@ -102,6 +153,11 @@ typedef struct fg_finding {
 	const char *excerpt;     /* the evidence line, secrets redacted */
 	const char *fingerprint; /* stable across scans and releases */
 	const char *remediation;
+	const fg_finding_suppression *suppression; /* NULL unless suppressed: then it stays
+	                                              in every report but does not count
+	                                              for the gate or compliance */
+	bool severity_overridden; /* a severity rule changed it from original_severity */
+	fg_severity original_severity;
 } fg_finding;
 
 typedef enum fg_status {
@@ -120,14 +176,40 @@ fg_status fg_scan(const char *input, const fg_options *opts, fg_result **out,
 
 void fg_result_free(fg_result *res);
 
+/* Validates the product declaration PATH (docs/COMPLIANCE.md): writes
+ * every error and warning to MSGS (may be NULL), one per line,
+ * "FILE:LINE:COL: FIELD: what is wrong" ("... warning: ..." for
+ * warnings), and returns the number of errors; 0 means fg_scan() accepts
+ * it. Dates are compared with the current time ($FG_NOW when set). */
+size_t fg_declaration_validate(const char *path, FILE *msgs);
+
+/* Validates the suppressions file PATH (docs/CLI.md "Suppressions") the
+ * same way: every problem on MSGS, "FILE:LINE:COL: FIELD: ..." (an
+ * expired entry, an unknown key are warnings); returns the number of
+ * errors. Expiry is judged against the current time ($FG_NOW when set). */
+size_t fg_suppressions_validate(const char *path, FILE *msgs);
+
+/* Checks one severity rule "PATTERN=LEVEL"; returns 0, or -1 with the
+ * reason in ERR. */
+int fg_severity_rule_check(const char *rule, char *err, size_t errlen);
+
 size_t fg_result_finding_count(const fg_result *res);
 const fg_finding *fg_result_finding(const fg_result *res, size_t i);
 
 /* Highest severity among findings; returns -1 when there are none. */
 int fg_result_max_severity(const fg_result *res);
 
-/* Number of findings at or above SEV. */
+/* Number of findings at or above SEV that are not suppressed: what
+ * `--fail-on SEV` gates on. */
 size_t fg_result_count_at_least(const fg_result *res, fg_severity sev);
+
+/* Number of suppressed findings. */
+size_t fg_result_suppressed_count(const fg_result *res);
+
+/* Number of distinct vulnerabilities (CVE IDs) matched to a component
+ * with a status of affected or under investigation that are in the CISA
+ * KEV catalog: what `--fail-on-kev` gates on. */
+size_t fg_result_kev_count(const fg_result *res);
 
 /* ---- renderers ------------------------------------------------------- */
 
@@ -138,6 +220,18 @@ typedef enum fg_text_flags {
 
 int fg_report_text(const fg_result *res, FILE *out, unsigned flags);
 int fg_report_json(const fg_result *res, FILE *out);
+
+/* Flags of fg_report_json_ex(). */
+typedef enum fg_json_flags {
+	FG_JSON_FILES = 1u << 0, /* add "files": every regular file of every file
+	                            tree with its size and SHA-256 (docs/REPORT-JSON.md) */
+} fg_json_flags;
+
+int fg_report_json_ex(const fg_result *res, FILE *out, unsigned flags);
+
+/* The HTML report: one self-contained page (inline CSS, JS and SVG; it
+ * fetches nothing), sortable and filterable, printable. Deterministic. */
+int fg_report_html(const fg_result *res, FILE *out);
 
 /* Software bills of materials of the inventory: CycloneDX 1.6 JSON and
  * SPDX 2.3 JSON. Deterministic: the same input gives the same bytes but

@@ -5,8 +5,10 @@
 The reference holds the requirement IDs, our own paraphrased titles, a
 FW/DECL/DEV classification, firmware check families and cross-mappings to
 ETSI EN 303 645, with confidence notes. This script only reshapes it into
-one tab-separated line per requirement; run it when the reference changes
-and commit the result:
+one tab-separated line per requirement; ETSI EN 303 645 becomes two
+standards, etsi-en-303-645 (the V2.1.1 IDs and levels) and
+etsi-en-303-645-v3 (the V3.1.3 IDs and Table B.1 statuses). Run it when
+the reference changes and commit the result:
 
     python3 scripts/import-reference.py ../shared/reference > data/standards/catalog.tsv
 """
@@ -40,7 +42,7 @@ STANDARDS = {
 def level_of(std, raw):
     """mandatory / recommended / conditional / voluntary from the reference's level text."""
     r = (raw or "").strip()
-    if std == "etsi-en-303-645":
+    if std.startswith("etsi-en-303-645"):
         if r.startswith("M"):
             return "mandatory" if r == "M" else "mandatory-conditional"
         if r.startswith("R"):
@@ -70,14 +72,34 @@ def main():
         r["confidence"] = "high" if r.get("status") == "confirmed" else "low"
         records.append(r)
     print("# standard\tid\tlevel\tclass\tfamilies\tetsi\tconfidence\ttitle\tevidence\tnote")
+    # ETSI EN 303 645 is two standards: V2.1.1 (etsi-en-303-645) and
+    # V3.1.3 (etsi-en-303-645-v3), each with its own IDs and levels
+    # (level_v2, level_v3); the V3 rows follow the V2 rows.
+    v3 = []
     for r in records:
         std = STANDARDS[r["standard"]]
-        print("\t".join([
-            std, clean(r["id"]), level_of(std, r.get("level")), r.get("class") or "DECL",
-            ",".join(r.get("fw_checks") or []), ",".join(r.get("maps_to_etsi") or []),
-            r.get("confidence") or "", clean(r["title"]), clean(r.get("evidence")), clean(r.get("note")),
-        ]))
+        if std.startswith("etsi-en-303-645"):
+            versions = r.get("versions") or ["V2.1.1"]
+            if "V3.1.3" in versions:
+                v3.append(row(r, "etsi-en-303-645-v3", r.get("level_v3") or r.get("level")))
+            if "V2.1.1" not in versions:
+                continue
+            print(row(r, std, r.get("level_v2") or r.get("level")))
+            continue
+        for line in v3:
+            print(line)
+        v3 = []
+        print(row(r, std, r.get("level")))
+    for line in v3:
+        print(line)
 
+
+def row(r, std, level):
+    return "\t".join([
+        std, clean(r["id"]), level_of(std, level), r.get("class") or "DECL",
+        ",".join(r.get("fw_checks") or []), ",".join(r.get("maps_to_etsi") or []),
+        r.get("confidence") or "", clean(r["title"]), clean(r.get("evidence")), clean(r.get("note")),
+    ])
 
 if __name__ == "__main__":
     main()

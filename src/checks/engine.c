@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/security_txt.h"
+#include "core/suppress.h"
+
 typedef struct cache_entry {
 	const void *key;
 	void *value;
@@ -123,7 +126,14 @@ void fg_ctx_report(fg_check_ctx *ctx, const fg_report_item *item)
 		.fingerprint = fg_arena_strdup(a, fp),
 		.remediation = ctx->check->remediation,
 	};
-	FG_VEC_PUSH(&ctx->res->findings, f);
+	fg_result_add_finding(ctx->res, f);
+}
+
+/* A severity rule of level "off" (--severity ID=off) keeps a check from
+ * running at all: it is then not among the checks that ran either. */
+static bool check_enabled(const fg_result *res, const fg_check *c)
+{
+	return fg_policy_severity(res->policy, c->id, (int)c->severity) != FG_SEVERITY_OFF;
 }
 
 static void run_on_tree(fg_result *res, fg_node *root, const fg_check *only)
@@ -135,7 +145,7 @@ static void run_on_tree(fg_result *res, fg_node *root, const fg_check *only)
 	ctx.chain = fg_arena_strdup(&res->arena, ctx.chain);
 	for (size_t i = 0; i < fg_check_count(); i++) {
 		const fg_check *c = fg_check_at(i);
-		if (only && c != only)
+		if ((only && c != only) || !check_enabled(res, c))
 			continue;
 		ctx.check = c;
 		c->run(&ctx);
@@ -172,8 +182,10 @@ void fg_checks_run(fg_result *res)
 {
 	for (size_t i = 0; i < res->filesystems.n; i++)
 		run_on_tree(res, res->filesystems.v[i].root, NULL);
+	fg_security_txt_external(res); /* --security-txt: a file outside the image */
 	for (size_t i = 0; i < fg_check_count(); i++)
-		FG_VEC_PUSH(&res->checks_run, fg_check_at(i)->id);
+		if (check_enabled(res, fg_check_at(i)))
+			FG_VEC_PUSH(&res->checks_run, fg_check_at(i)->id);
 	if (res->findings.n > 1)
 		qsort(res->findings.v, res->findings.n, sizeof(fg_finding), finding_cmp);
 }

@@ -7,13 +7,14 @@
  * fg_kconfig_check() rates it against data/kernel/hardening.txt and
  * reports one finding per unmet option.
  *
- * Hook for IKCONFIG: a kernel built with CONFIG_IKCONFIG carries its
+ * IKCONFIG: a kernel built with CONFIG_IKCONFIG carries its
  * configuration inside the image, gzip-compressed between the markers
- * "IKCFG_ST" and "IKCFG_ED". Extracting it (from vmlinux, zImage,
- * uImage, FIT...) belongs to the unpacking stage; once the bytes are out,
- * fg_kconfig_load() + fg_kconfig_check() rate them like any other
- * config. kernel_config.c calls ikconfig_extract() on every file that
- * looks like a kernel image: it returns nothing until that lands.
+ * "IKCFG_ST" and "IKCFG_ED". The unpacking stage takes it out of the
+ * kernels it unpacks or carves (vmlinux, zImage, bzImage, uImage, FIT...)
+ * as a ".config" in a file tree of its own (format "ikconfig"), rated like
+ * any other config. For kernel images inside a file tree, which are
+ * identified but not carved, kernel_config.c's ikconfig_extract() reads
+ * the block directly (unpack/kernel.h: fg_ikconfig_locate()).
  */
 #ifndef FG_KCONFIG_H
 #define FG_KCONFIG_H

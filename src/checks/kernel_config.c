@@ -12,8 +12,13 @@
  *     "Automatically generated" banner with kernel-only options
  *     (CONFIG_MMU, CONFIG_MODULES, ...), which BusyBox, uClibc and
  *     Buildroot .config files do not have;
- *   - kernel images go through ikconfig_extract(), the IKCONFIG hook
- *     (kconfig.h), which finds nothing until extraction lands.
+ *   - the configuration built into a kernel (CONFIG_IKCONFIG): the
+ *     unpacker takes it out of every kernel image it unpacks or carves
+ *     (unpack/linux_kernel.c, format "ikconfig") as a ".config" in a file
+ *     tree of its own, rated here like any other; kernel images and
+ *     configs.ko modules that sit inside a file tree are identified whole,
+ *     not carved, so ikconfig_extract() reads their IKCONFIG block
+ *     directly (unpack/kernel.h) unless the unpacker already did.
  *
  * One finding per unmet option: subject = the option, severity from the
  * table, line = the option's line in the (decompressed) text. The
@@ -28,6 +33,7 @@
 #include <zlib.h>
 
 #include "core/data.h"
+#include "unpack/kernel.h"
 
 #define MAX_CANDIDATE (32u << 20) /* bytes of one candidate file read */
 #define HEADER_SCAN 4096          /* the header lines are at the top */
@@ -415,18 +421,45 @@ static bool kernel_image_name(const char *name)
 {
 	return strncmp(name, "vmlinux", 7) == 0 || strncmp(name, "vmlinuz", 7) == 0 ||
 	       strcmp(name, "zImage") == 0 || strcmp(name, "bzImage") == 0 ||
-	       strcmp(name, "Image") == 0 || strncmp(name, "uImage", 6) == 0;
+	       strcmp(name, "Image") == 0 || strncmp(name, "uImage", 6) == 0 ||
+	       strcmp(name, "configs.ko") == 0;
+}
+
+static bool find_ikconfig_root(fg_node *n, void *ud)
+{
+	bool *found = ud;
+	if ((n->flags & FG_NODE_FSROOT) && n->format && strcmp(n->format, "ikconfig") == 0)
+		*found = true;
+	return !*found;
 }
 
 /* HOOK(ikconfig): the configuration embedded in kernel image N
- * (CONFIG_IKCONFIG, "IKCFG_ST" + gzip). Returns a malloc'd gzip or plain
- * config and its length, or NULL. Extraction from kernel images is a
- * separate issue; until it lands there is nothing to return. */
+ * (CONFIG_IKCONFIG, "IKCFG_ST" + gzip + "IKCFG_ED"). Returns a malloc'd
+ * copy of the gzip and its length, or NULL: also when the unpacker took
+ * the block out below N, whose .config is then rated in its own tree. */
 static uint8_t *ikconfig_extract(const fg_node *n, size_t *len)
 {
-	(void)n;
 	*len = 0;
-	return NULL;
+	bool unpacked = false;
+	if (n->unpacked)
+		fg_tree_walk(n->unpacked, find_ikconfig_root, &unpacked);
+	size_t off, gz_len;
+	bool closed;
+	if (unpacked || !fg_ikconfig_locate(n->data, n->data_len, &off, &gz_len, &closed))
+		return NULL;
+	uint8_t *copy = malloc(gz_len ? gz_len : 1);
+	if (!copy)
+		return NULL;
+	memcpy(copy, n->data + off, gz_len);
+	*len = gz_len;
+	return copy;
+}
+
+/* A .config the unpacker took out of a kernel image. */
+static bool from_ikconfig(const fg_node *n)
+{
+	const fg_node *r = fg_node_fsroot(n);
+	return r && n->parent == r && r->format && strcmp(r->format, "ikconfig") == 0;
 }
 
 static void check_bytes(fg_check_ctx *ctx, const fg_node *n, const uint8_t *data, size_t len,
@@ -441,12 +474,17 @@ static void check_bytes(fg_check_ctx *ctx, const fg_node *n, const uint8_t *data
 
 static void check_file(fg_check_ctx *ctx, const fg_node *n)
 {
-	char path[2048], source[2100];
+	char path[2048], source[2200];
 	bool config = config_name(n->name) && n->data_len <= MAX_CANDIDATE;
 	if (!n->data || !(config || kernel_image_name(n->name)) || !fg_node_path(n, path, sizeof(path)))
 		return;
 	if (config) {
-		check_bytes(ctx, n, n->data, n->data_len, path);
+		if (from_ikconfig(n)) {
+			snprintf(source, sizeof(source), "IKCONFIG (built into the kernel image) %s", path);
+			check_bytes(ctx, n, n->data, n->data_len, source);
+		} else {
+			check_bytes(ctx, n, n->data, n->data_len, path);
+		}
 		return;
 	}
 	size_t len;

@@ -37,6 +37,7 @@
 	X(duplicate_account) \
 	X(wifi_passphrase) \
 	X(tls_weak_config) \
+	X(security_txt) \
 	X(fs_hygiene) \
 	X(hardening_nx) \
 	X(hardening_pie) \

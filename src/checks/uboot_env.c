@@ -5,32 +5,13 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "checks/boot.h"
+#include "util/uboot_envblk.h"
 
 static bool name_ok(const char *s, size_t l)
 {
-	if (!l || l > 64)
-		return false;
-	for (size_t i = 0; i < l; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c <= 0x20 || c >= 0x7f || c == '=')
-			return false;
-	}
-	return true;
-}
-
-static uint32_t crc_of(const uint8_t *d, size_t len)
-{
-	uLong crc = crc32(0L, Z_NULL, 0);
-	while (len) {
-		uInt chunk = len > (1u << 30) ? (1u << 30) : (uInt)len;
-		crc = crc32(crc, d, chunk);
-		d += chunk;
-		len -= chunk;
-	}
-	return (uint32_t)crc;
+	return fg_envblk_name_ok(s, l);
 }
 
 static bool add_var(fg_arena *a, fg_uboot_env *env, const char *name, size_t nl, const char *val,
@@ -47,45 +28,24 @@ static bool add_var(fg_arena *a, fg_uboot_env *env, const char *name, size_t nl,
 	return v.name && v.value && FG_VEC_PUSH(&env->vars, v);
 }
 
-/* "name=value\0" pairs from HDR on; stops at an empty string. */
-static bool parse_pairs(const uint8_t *data, size_t len, size_t hdr, fg_arena *a, fg_uboot_env *out)
-{
-	size_t p = hdr;
-	while (p < len && data[p]) {
-		const uint8_t *z = memchr(data + p, 0, len - p);
-		size_t e = z ? (size_t)(z - data) : len;
-		const char *s = (const char *)data + p;
-		const char *eq = memchr(s, '=', e - p);
-		if (eq && name_ok(s, (size_t)(eq - s)) &&
-		    !add_var(a, out, s, (size_t)(eq - s), eq + 1, e - p - (size_t)(eq - s) - 1, 0, (int64_t)p))
-			break;
-		p = e + 1;
-	}
-	return out->vars.n > 0;
-}
-
+/* The layouts and the CRC are util/uboot_envblk.h's, shared with the
+ * unpacker that finds environment blocks inside flash images. */
 bool fg_uboot_env_parse(const uint8_t *data, size_t len, fg_arena *arena, fg_uboot_env *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!data || len < 9 || len > FG_UBOOT_ENV_MAX)
+	fg_envblk b;
+	if (!data || len < 9 || len > FG_UBOOT_ENV_MAX || !fg_envblk_check(data, len, &b))
 		return false;
-	uint32_t stored = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 |
-			  (uint32_t)data[3] << 24;
-	for (size_t hdr = 4; hdr <= 5; hdr++) {
-		/* cheap test before the CRC: a printable name and '=' */
-		size_t k = hdr;
-		while (k < len && k < hdr + 65 && data[k] > 0x20 && data[k] < 0x7f && data[k] != '=')
-			k++;
-		if (k == hdr || k >= len || data[k] != '=')
-			continue;
-		if (crc_of(data + hdr, len - hdr) != stored)
-			continue;
-		out->binary = true;
-		out->redundant = hdr == 5;
-		if (parse_pairs(data, len, hdr, arena, out))
-			return true;
-		fg_uboot_env_free(out);
-	}
+	out->binary = true;
+	out->redundant = b.hdr == 5;
+	size_t pos = b.hdr;
+	fg_envpair p;
+	while (fg_envblk_next(data, len, &pos, &p))
+		if (!add_var(arena, out, p.name, p.name_len, p.value, p.value_len, 0, (int64_t)p.offset))
+			break;
+	if (out->vars.n > 0)
+		return true;
+	fg_uboot_env_free(out);
 	return false;
 }
 
@@ -128,6 +88,27 @@ bool fg_uboot_env_parse_text(const char *text, size_t len, fg_arena *arena, fg_u
 	return fg_uboot_get(out, "bootcmd") != NULL;
 }
 
+bool fg_uboot_env_parse_lines(const char *text, size_t len, fg_arena *arena, fg_uboot_env *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!text || !len || len > FG_UBOOT_ENV_MAX)
+		return false;
+	fg_line_iter it;
+	fg_line_iter_init(&it, text, len);
+	const char *s;
+	size_t l;
+	while (fg_line_next(&it, &s, &l)) {
+		const char *eq = memchr(s, '=', l);
+		if (!eq || !name_ok(s, (size_t)(eq - s)))
+			continue;
+		if (!add_var(arena, out, s, (size_t)(eq - s), eq + 1, l - (size_t)(eq - s) - 1, it.no,
+			     (int64_t)it.start))
+			break;
+	}
+	out->binary = out->vars.n > 0;
+	return out->vars.n > 0;
+}
+
 const fg_uboot_var *fg_uboot_get(const fg_uboot_env *env, const char *name)
 {
 	for (size_t i = 0; i < env->vars.n; i++)
@@ -155,6 +136,25 @@ static void envs_free(void *p)
 	free(e);
 }
 
+/* What the unpacker made of an environment block it found in an image
+ * (unpack/uboot_env.c): FG_ENVBLK_TEXT_NAME at the top of a file tree of
+ * its own. When that block was a whole file of a file tree (a fw_env
+ * partition image in a rootfs), the file itself is parsed as a binary
+ * environment in that tree: the rendering would only repeat it. */
+static bool unpacked_env(const fg_node *n, bool *repeat)
+{
+	const fg_node *r = fg_node_fsroot(n);
+	*repeat = false;
+	if (!r || n->parent != r || !r->format || strcmp(r->format, FG_ENVBLK_FORMAT) != 0 ||
+	    strcmp(n->name, FG_ENVBLK_TEXT_NAME) != 0)
+		return false;
+	const fg_node *c = r->container;
+	const fg_node *cr = c ? fg_node_fsroot(c) : NULL;
+	*repeat = cr && (cr->flags & FG_NODE_FILESYSTEM) && c->data_len == r->src_length &&
+		  c->data_len <= FG_UBOOT_ENV_MAX;
+	return true;
+}
+
 static void *envs_make(fg_check_ctx *ctx)
 {
 	fg_uboot_envs *e = calloc(1, sizeof(*e));
@@ -170,7 +170,12 @@ static void *envs_make(fg_check_ctx *ctx)
 		bool ok = false;
 		if (!d || len < 9 || len > FG_UBOOT_ENV_MAX)
 			continue;
-		if (f->text)
+		bool repeat;
+		if (unpacked_env(f->node, &repeat)) {
+			if (repeat)
+				continue;
+			ok = fg_uboot_env_parse_lines((const char *)d, len, &e->arena, &env);
+		} else if (f->text)
 			ok = fg_uboot_env_parse_text((const char *)d, len, &e->arena, &env);
 		else if (!f->elf)
 			ok = fg_uboot_env_parse(d, len, &e->arena, &env);

@@ -6,7 +6,9 @@
  * empty string; a redundant environment has one flag byte after the CRC.
  * fg_uboot_env_parse() accepts a blob only when the CRC matches for one
  * of the two layouts -- that is what tells an environment from any other
- * data -- and is usable by the unpacker on a flash partition.
+ * data. The layouts and the CRC test are util/uboot_envblk.h's, which the
+ * unpacker also uses to find blocks inside flash images (it renders each
+ * one as FG_ENVBLK_TEXT_NAME, read here with fg_uboot_env_parse_lines).
  *
  * Text: the output of "printenv" / "env print" (as pasted into READMEs
  * and logs) and uEnv.txt files: lines "name=value". A text is taken as an
@@ -27,6 +29,7 @@
 #include "checks/files.h"
 #include "core/arena.h"
 #include "core/vec.h"
+#include "util/uboot_envblk.h"
 
 #define FG_UBOOT_ENV_MAX (1u << 20)
 #define FG_UBOOT_MAX_VARS 4096
@@ -57,7 +60,12 @@ bool fg_uboot_env_parse(const uint8_t *data, size_t len, fg_arena *arena, fg_ubo
 /* Parses a text dump; false when it does not look like an environment. */
 bool fg_uboot_env_parse_text(const char *text, size_t len, fg_arena *arena, fg_uboot_env *out);
 
-/* Every environment in the tree checked by CTX (cached). */
+/* Parses "name=value" lines (no other test): the unpacker's rendering of
+ * an environment block it found in an image, FG_ENVBLK_TEXT_NAME. */
+bool fg_uboot_env_parse_lines(const char *text, size_t len, fg_arena *arena, fg_uboot_env *out);
+
+/* Every environment in the tree checked by CTX (cached): binary blobs,
+ * text dumps and the unpacker's renderings of blocks found in images. */
 const fg_uboot_envs *fg_uboot_envs_of(fg_check_ctx *ctx);
 
 /* The variable NAME of ENV, or NULL. */

@@ -23,6 +23,8 @@ int fg_cmd_formats(int argc, char **argv);
 int fg_cmd_sbom(int argc, char **argv);
 int fg_cmd_standards(int argc, char **argv);
 int fg_cmd_db(int argc, char **argv);
+int fg_cmd_diff(int argc, char **argv);
+int fg_cmd_statement(int argc, char **argv);
 
 /* Shared option handling: returns true when OPT (a getopt_long value) was
  * a limit or jobs option and has been applied to O. On a bad value prints

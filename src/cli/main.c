@@ -21,6 +21,8 @@ static void usage(FILE *out)
 		"  sbom INPUT      a CycloneDX or SPDX bill of materials of INPUT\n"
 		"  standards       list the baselines; `standards show ID` lists requirements\n"
 		"  db COMMAND      the vulnerability database: import, update, status, match\n"
+		"  diff OLD NEW    what changed between two releases (images or JSON reports)\n"
+		"  statement INPUT a draft UK PSTI statement of compliance (--standard uk-psti)\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help      this help; `firmgate COMMAND --help` for a command\n"
@@ -57,6 +59,10 @@ int main(int argc, char **argv)
 		return fg_cmd_standards(argc - 1, argv + 1);
 	if (!strcmp(cmd, "db"))
 		return fg_cmd_db(argc - 1, argv + 1);
+	if (!strcmp(cmd, "diff"))
+		return fg_cmd_diff(argc - 1, argv + 1);
+	if (!strcmp(cmd, "statement"))
+		return fg_cmd_statement(argc - 1, argv + 1);
 	fprintf(stderr, "firmgate: unknown command '%s' (try 'firmgate --help')\n", cmd);
 	return FG_EXIT_USAGE;
 }

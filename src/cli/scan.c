@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "compliance/evaluate.h"
+#include "core/suppress.h"
 
 static void scan_usage(FILE *out)
 {
@@ -22,37 +23,63 @@ static void scan_usage(FILE *out)
 		"\n"
 		"Options:\n"
 		"  -o, --output DIR       write the reports into DIR (created if missing)\n"
-		"  -f, --format LIST      report formats, comma-separated: json, text, sarif, openvex,\n"
+		"  -f, --format LIST      report formats, comma-separated: json, html, text, sarif, openvex,\n"
 		"                         cyclonedx, spdx (SBOMs: firmgate-sbom.cdx.json, .spdx.json)\n"
-		"                         (default: json with -o; without -o, json or sarif\n"
-		"                         print that report on stdout instead of the summary)\n"
+		"                         (default: json and html with -o; without -o, json, sarif,\n"
+		"                         html, ... print that report on stdout instead of the summary)\n"
+		"      --files            the JSON report lists every file of every file tree with its\n"
+		"                         SHA-256 (what 'firmgate diff' compares)\n"
 		"      --fail-on SEV      exit 1 when a finding is at or above SEV:\n"
 		"                         info, low, medium, high (default), critical, none\n"
 		"      --credentials FILE extra passwords to try, one per line\n"
 		"      --signatures FILE  extra component signatures (docs/SIGNATURES.md)\n"
 		"      --standard LIST    baselines to evaluate, comma-separated IDs (default: all;\n"
 		"                         see 'firmgate standards')\n"
-		"      --fail-on-standard ID  exit 1 when a mandatory requirement of ID fails\n"
+		"      --fail-on-standard LIST  exit 1 when a mandatory requirement of one of these\n"
+		"                         standards (comma-separated IDs) fails\n"
+		"      --fail-on-kev      exit 1 when a vulnerability matched to a component (affected\n"
+		"                         or under investigation) is in the CISA KEV catalog\n"
+		"      --suppress FILE    suppressions and severity rules (YAML, docs/CLI.md; default:\n"
+		"                         " FG_SUPPRESS_DEFAULT_FILE " in the current directory when there is one)\n"
+		"      --no-suppress      read no suppressions file\n"
+		"      --severity PATTERN=LEVEL  the severity of the findings of the checks PATTERN\n"
+		"                         (a glob of check IDs) matches: info, low, medium, high,\n"
+		"                         critical, or off (the check does not run); repeatable\n"
 		"      --vulndb FILE      vulnerability database (default: $XDG_CACHE_HOME/firmgate/vulndb.sqlite)\n"
 		"      --vulndb-max-age DAYS  warn when its data is older (default 7; 0 = never)\n"
 		"      --vex FILE         CycloneDX VEX or OpenVEX statements to apply to the matches\n"
-		"  -q, --quiet            no summary on stdout\n"
+		"      --declaration FILE the manufacturer's product declaration (YAML, docs/COMPLIANCE.md):\n"
+		"                         requirements it states become 'declared'; errors exit 2\n"
+		"      --security-txt FILE  also validate this security.txt (RFC 9116), e.g. the web site's\n"
+		"  -q, --quiet            no summary on stdout, no progress on stderr\n"
 		"  -v, --verbose          more detail in the summary\n"
 		"      --no-color         no colour (also when NO_COLOR is set or stdout is no TTY)\n"
 		FG_CLI_COMMON_HELP
 		"  -h, --help             this help\n"
 		"\n"
-		"Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it,\n"
-		"2 usage error, 3 unreadable or unsupported input, 4 internal error.\n");
+		"The last line on stderr sums up the gate for CI logs:\n"
+		"  firmgate: PASS|FAIL gate=SEV[+kev] findings=N (critical N, ..., suppressed N) kev=N\n"
+		"\n"
+		"Exit codes: 0 the gate passed, 1 it failed (--fail-on, --fail-on-kev,\n"
+		"--fail-on-standard), 2 usage error (also a suppressions file or declaration\n"
+		"with errors), 3 unreadable or unsupported input, 4 internal error.\n");
 }
+
+#define MAX_SEVERITY_RULES 256
 
 typedef struct scan_args {
 	const char *input;
 	const char *outdir;
-	bool json, text, sarif, openvex, cyclonedx, spdx;
+	bool json, html, text, sarif, openvex, cyclonedx, spdx;
+	bool files;         /* --files: the JSON report lists the files */
 	bool formats_given;
 	int fail_on;        /* severity, or -1 for none */
-	const char *fail_on_standard;
+	const char *fail_on_standard; /* comma-separated IDs */
+	bool fail_on_kev;
+	const char *suppress;  /* --suppress FILE */
+	bool no_suppress;
+	const char *severity[MAX_SEVERITY_RULES + 1]; /* --severity rules, NULL-terminated */
+	size_t nseverity;
 	bool quiet, verbose, no_color;
 	fg_options opts;
 } scan_args;
@@ -61,10 +88,12 @@ static bool parse_formats(scan_args *a, const char *list)
 {
 	char buf[256];
 	snprintf(buf, sizeof(buf), "%s", list);
-	a->json = a->text = a->sarif = a->openvex = a->cyclonedx = a->spdx = false;
+	a->json = a->html = a->text = a->sarif = a->openvex = a->cyclonedx = a->spdx = false;
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "json")) {
 			a->json = true;
+		} else if (!strcmp(tok, "html")) {
+			a->html = true;
 		} else if (!strcmp(tok, "text")) {
 			a->text = true;
 		} else if (!strcmp(tok, "sarif")) {
@@ -76,7 +105,7 @@ static bool parse_formats(scan_args *a, const char *list)
 		} else if (!strcmp(tok, "spdx")) {
 			a->spdx = true;
 		} else {
-			fprintf(stderr, "firmgate scan: unknown format '%s' (known: json, text, sarif, openvex, cyclonedx, spdx)\n", tok);
+			fprintf(stderr, "firmgate scan: unknown format '%s' (known: json, html, text, sarif, openvex, cyclonedx, spdx)\n", tok);
 			return false;
 		}
 	}
@@ -85,7 +114,13 @@ static bool parse_formats(scan_args *a, const char *list)
 }
 
 /* vulnerability options (src/vulns/) */
-enum { OPT_VULNDB = 3000, OPT_VULNDB_MAX_AGE, OPT_VEX };
+enum { OPT_VULNDB = 3000, OPT_VULNDB_MAX_AGE, OPT_VEX, OPT_FILES };
+
+/* the manufacturer's side (src/compliance/declaration.c, src/checks/disclosure_security_txt.c) */
+enum { OPT_DECLARATION = 3100, OPT_SECURITY_TXT };
+
+/* the release gate (src/core/suppress.c) */
+enum { OPT_FAIL_ON_KEV = 3200, OPT_SUPPRESS, OPT_NO_SUPPRESS, OPT_SEVERITY };
 
 /* Every ID in the comma-separated LIST names a catalogued standard. */
 static bool standards_known(const char *list)
@@ -105,11 +140,41 @@ static bool standards_known(const char *list)
 	return true;
 }
 
+/* Is ID in the comma-separated LIST (NULL or "all": every standard)? */
+static bool in_list(const char *list, const char *id, size_t idlen)
+{
+	if (!list || !strcmp(list, "all"))
+		return true;
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == idlen && !strncmp(p, id, len))
+			return true;
+		p += len + (p[len] == ',');
+	}
+	return false;
+}
+
+/* --fail-on-standard can only judge standards that are evaluated: one
+ * left out by --standard would pass without a single verdict. */
+static bool gate_standards_evaluated(const scan_args *a)
+{
+	for (const char *p = a->fail_on_standard; p && *p;) {
+		size_t len = strcspn(p, ",");
+		if (!in_list(a->opts.standards, p, len)) {
+			fprintf(stderr, "firmgate scan: --fail-on-standard %.*s: not among --standard %s\n",
+				(int)len, p, a->opts.standards);
+			return false;
+		}
+		p += len + (p[len] == ',');
+	}
+	return true;
+}
+
 /* Mandatory requirements of STANDARD that failed. */
 static size_t mandatory_failures(const fg_result *res, const char *standard)
 {
 	size_t counts[FG_VERDICT_KINDS];
-	fg_compliance_summary(res, standard, 1, counts);
+	fg_compliance_summary(res, standard, FG_LEVEL_MANDATORY, counts);
 	return counts[FG_VERDICT_FAIL];
 }
 
@@ -129,6 +194,13 @@ static int parse_args(int argc, char **argv, scan_args *a)
 		{ "vulndb", required_argument, NULL, OPT_VULNDB },
 		{ "vulndb-max-age", required_argument, NULL, OPT_VULNDB_MAX_AGE },
 		{ "vex", required_argument, NULL, OPT_VEX },
+		{ "declaration", required_argument, NULL, OPT_DECLARATION },
+		{ "security-txt", required_argument, NULL, OPT_SECURITY_TXT },
+		{ "files", no_argument, NULL, OPT_FILES },
+		{ "fail-on-kev", no_argument, NULL, OPT_FAIL_ON_KEV },
+		{ "suppress", required_argument, NULL, OPT_SUPPRESS },
+		{ "no-suppress", no_argument, NULL, OPT_NO_SUPPRESS },
+		{ "severity", required_argument, NULL, OPT_SEVERITY },
 		{ "help", no_argument, NULL, 'h' },
 		FG_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -179,6 +251,26 @@ static int parse_args(int argc, char **argv, scan_args *a)
 			break;
 		}
 		case OPT_VEX: a->opts.vex_file = optarg; break;
+		case OPT_DECLARATION: a->opts.declaration_file = optarg; break;
+		case OPT_SECURITY_TXT: a->opts.security_txt_file = optarg; break;
+		case OPT_FILES: a->files = true; break;
+		case OPT_FAIL_ON_KEV: a->fail_on_kev = true; break;
+		case OPT_SUPPRESS: a->suppress = optarg; break;
+		case OPT_NO_SUPPRESS: a->no_suppress = true; break;
+		case OPT_SEVERITY: {
+			char err[300];
+			if (fg_severity_rule_check(optarg, err, sizeof(err)) != 0) {
+				fprintf(stderr, "firmgate scan: %s\n", err);
+				return FG_EXIT_USAGE;
+			}
+			if (a->nseverity == MAX_SEVERITY_RULES) {
+				fprintf(stderr, "firmgate scan: more than %d --severity rules\n",
+					MAX_SEVERITY_RULES);
+				return FG_EXIT_USAGE;
+			}
+			a->severity[a->nseverity++] = optarg;
+			break;
+		}
 		case 'h': scan_usage(stdout); return -1;
 		default: scan_usage(stderr); return FG_EXIT_USAGE;
 		}
@@ -191,10 +283,16 @@ static int parse_args(int argc, char **argv, scan_args *a)
 	}
 	a->input = argv[optind];
 	if (!standards_known(a->opts.standards) ||
-	    (a->fail_on_standard && !standards_known(a->fail_on_standard)))
+	    (a->fail_on_standard && !standards_known(a->fail_on_standard)) ||
+	    !gate_standards_evaluated(a))
 		return FG_EXIT_USAGE;
+	if (a->suppress && a->no_suppress) {
+		fprintf(stderr, "firmgate scan: --suppress and --no-suppress exclude each other\n");
+		return FG_EXIT_USAGE;
+	}
+	a->opts.severity = a->nseverity ? a->severity : NULL;
 	if (!a->formats_given && a->outdir)
-		a->json = true;
+		a->json = a->html = true;
 	return FG_EXIT_OK;
 }
 
@@ -215,6 +313,11 @@ typedef int (*renderer)(const fg_result *res, FILE *out);
 static int render_text(const fg_result *res, FILE *out)
 {
 	return fg_report_text(res, out, 0);
+}
+
+static int render_json_files(const fg_result *res, FILE *out)
+{
+	return fg_report_json_ex(res, out, FG_JSON_FILES);
 }
 
 static int write_report(const char *dir, const char *name, const fg_result *res, renderer render)
@@ -243,20 +346,90 @@ static bool want_color(const scan_args *a)
 	return !a->no_color && !(nc && *nc) && isatty(STDOUT_FILENO);
 }
 
-/* One line meant for CI logs. */
+/* The last line of every scan, on stderr, meant for CI logs: stable
+ * key=value words (docs/CLI.md). Severity counts leave suppressed
+ * findings out; they are counted apart. */
 static void gate_line(const fg_result *res, const scan_args *a, bool failed)
 {
 	size_t n = fg_result_finding_count(res);
-	size_t by[5] = {0};
-	for (size_t i = 0; i < n; i++)
-		by[fg_result_finding(res, i)->severity]++;
-	FILE *out = a->quiet ? stderr : stdout;
-	fprintf(out, "firmgate: %s: %zu finding(s) (%zu critical, %zu high, %zu medium, %zu low, %zu info)",
-		failed ? "FAIL" : "PASS", n, by[4], by[3], by[2], by[1], by[0]);
-	if (a->fail_on >= 0)
-		fprintf(out, "; gate --fail-on %s\n", fg_severity_name((fg_severity)a->fail_on));
-	else
-		fprintf(out, "; gate off\n");
+	size_t by[5] = {0}, suppressed = 0;
+	for (size_t i = 0; i < n; i++) {
+		const fg_finding *f = fg_result_finding(res, i);
+		if (f->suppression)
+			suppressed++;
+		else
+			by[f->severity]++;
+	}
+	fprintf(stderr, "firmgate: %s gate=%s%s findings=%zu (critical %zu, high %zu, medium %zu, "
+		"low %zu, info %zu, suppressed %zu) kev=%zu", failed ? "FAIL" : "PASS",
+		a->fail_on >= 0 ? fg_severity_name((fg_severity)a->fail_on) : "none",
+		a->fail_on_kev ? "+kev" : "", n, by[4], by[3], by[2], by[1], by[0], suppressed,
+		fg_result_kev_count(res));
+	const char *sep = " standards: ";
+	for (const char *p = a->fail_on_standard; p && *p;) {
+		size_t len = strcspn(p, ",");
+		char id[128];
+		snprintf(id, sizeof(id), "%.*s", (int)(len < 127 ? len : 127), p);
+		fprintf(stderr, "%s%s mandatory fail %zu", sep, id, mandatory_failures(res, id));
+		sep = ", ";
+		p += len + (p[len] == ',');
+	}
+	fputc('\n', stderr);
+}
+
+/* Did the gate fail: findings at or above --fail-on that are not
+ * suppressed, a KEV match with --fail-on-kev, a mandatory requirement of
+ * a --fail-on-standard standard failed. The three compose: any fails it. */
+static bool gate_failed(const fg_result *res, const scan_args *a)
+{
+	bool failed = a->fail_on >= 0 && fg_result_count_at_least(res, (fg_severity)a->fail_on) > 0;
+	if (a->fail_on_kev && fg_result_kev_count(res) > 0)
+		failed = true;
+	for (const char *p = a->fail_on_standard; p && *p;) {
+		size_t len = strcspn(p, ",");
+		char id[128];
+		snprintf(id, sizeof(id), "%.*s", (int)(len < 127 ? len : 127), p);
+		if (mandatory_failures(res, id))
+			failed = true;
+		p += len + (p[len] == ',');
+	}
+	return failed;
+}
+
+/* ---- progress on a terminal ------------------------------------------------------ */
+
+typedef struct progress_view {
+	bool drawn;
+} progress_view;
+
+/* One line, redrawn in place, once the scan has taken a second. */
+static void show_progress(const fg_progress *p, void *arg)
+{
+	progress_view *v = arg;
+	if (p->stage == FG_STAGE_DONE) {
+		if (v->drawn)
+			fputs("\r\033[K", stderr);
+		v->drawn = false;
+		return;
+	}
+	if (p->elapsed < 1.0)
+		return;
+	fprintf(stderr, "\r\033[Kfirmgate: %-10s %5.1fs  %.1f MiB unpacked, %llu files",
+		fg_stage_name(p->stage), p->elapsed, (double)p->bytes / 1048576.0,
+		(unsigned long long)p->files);
+	fflush(stderr);
+	v->drawn = true;
+}
+
+/* The suppressions file: --suppress FILE, else the default one in the
+ * current directory when it exists, never with --no-suppress. */
+static const char *suppress_file(const scan_args *a)
+{
+	if (a->no_suppress)
+		return NULL;
+	if (a->suppress)
+		return a->suppress;
+	return access(FG_SUPPRESS_DEFAULT_FILE, F_OK) == 0 ? FG_SUPPRESS_DEFAULT_FILE : NULL;
 }
 
 int fg_cmd_scan(int argc, char **argv)
@@ -266,18 +439,36 @@ int fg_cmd_scan(int argc, char **argv)
 	if (rc != FG_EXIT_OK)
 		return rc < 0 ? FG_EXIT_OK : rc;
 
+	/* every problem of the declaration and the suppressions at once,
+	 * before the long part */
+	if (a.opts.declaration_file && fg_declaration_validate(a.opts.declaration_file, stderr))
+		return FG_EXIT_USAGE;
+	a.opts.suppress_file = suppress_file(&a);
+	if (a.opts.suppress_file && !a.suppress && !a.quiet)
+		fprintf(stderr, "firmgate: suppressions from ./%s (--no-suppress ignores it)\n",
+			a.opts.suppress_file);
+	if (a.opts.suppress_file && fg_suppressions_validate(a.opts.suppress_file, stderr))
+		return FG_EXIT_USAGE;
+	progress_view view = { false };
+	if (!a.quiet && isatty(STDERR_FILENO)) {
+		a.opts.progress = show_progress;
+		a.opts.progress_arg = &view;
+	}
 	fg_result *res = NULL;
 	char err[1024];
 	fg_status st = fg_scan(a.input, &a.opts, &res, err, sizeof(err));
 	if (st != FG_OK) {
 		fprintf(stderr, "firmgate: %s\n", err);
-		return st == FG_ERR_INPUT ? FG_EXIT_INPUT : FG_EXIT_INTERNAL;
+		return st == FG_ERR_INPUT ? FG_EXIT_INPUT : st == FG_ERR_USAGE ? FG_EXIT_USAGE
+									    : FG_EXIT_INTERNAL;
 	}
 
 	int exit_code = FG_EXIT_OK;
 	if (a.outdir) {
 		if (make_dir(a.outdir) != 0 ||
-		    (a.json && write_report(a.outdir, "firmgate-report.json", res, fg_report_json) != 0) ||
+		    (a.json && write_report(a.outdir, "firmgate-report.json", res,
+					    a.files ? render_json_files : fg_report_json) != 0) ||
+		    (a.html && write_report(a.outdir, "firmgate-report.html", res, fg_report_html) != 0) ||
 		    (a.text && write_report(a.outdir, "firmgate-report.txt", res, render_text) != 0) ||
 		    (a.sarif && write_report(a.outdir, "firmgate-report.sarif", res, fg_report_sarif) != 0) ||
 		    (a.openvex && write_report(a.outdir, "firmgate-report.openvex.json", res, fg_report_openvex) != 0) ||
@@ -285,9 +476,8 @@ int fg_cmd_scan(int argc, char **argv)
 		    (a.spdx && write_report(a.outdir, "firmgate-sbom.spdx.json", res, fg_report_spdx) != 0))
 			exit_code = FG_EXIT_INTERNAL;
 	}
-	bool machine_stdout = !a.outdir && (a.json || a.sarif || a.openvex || a.cyclonedx || a.spdx);
 	if (!a.outdir && a.json) {
-		fg_report_json(res, stdout);
+		fg_report_json_ex(res, stdout, a.files ? FG_JSON_FILES : 0);
 	} else if (!a.outdir && a.sarif) {
 		fg_report_sarif(res, stdout);
 	} else if (!a.outdir && a.openvex) {
@@ -296,22 +486,17 @@ int fg_cmd_scan(int argc, char **argv)
 		fg_report_cyclonedx(res, stdout);
 	} else if (!a.outdir && a.spdx) {
 		fg_report_spdx(res, stdout);
+	} else if (!a.outdir && a.html) {
+		fg_report_html(res, stdout);
 	} else if (!a.quiet) {
 		unsigned flags = (want_color(&a) ? FG_TEXT_COLOR : 0) | (a.verbose ? FG_TEXT_VERBOSE : 0);
 		fg_report_text(res, stdout, flags);
 	}
-	bool failed = a.fail_on >= 0 && fg_result_count_at_least(res, (fg_severity)a.fail_on) > 0;
-	size_t std_fails = a.fail_on_standard ? mandatory_failures(res, a.fail_on_standard) : 0;
-	if (std_fails) {
-		failed = true;
-		fprintf(a.quiet ? stderr : stdout,
-			"firmgate: %zu mandatory requirement(s) of %s failed (--fail-on-standard)\n",
-			std_fails, a.fail_on_standard);
-	}
-	if (!machine_stdout)
-		gate_line(res, &a, failed);
+	bool failed = gate_failed(res, &a);
 	if (a.outdir && !a.quiet && exit_code == FG_EXIT_OK)
 		printf("Reports written to %s/\n", a.outdir);
+	fflush(stdout);
+	gate_line(res, &a, failed);
 	if (exit_code == FG_EXIT_OK && failed)
 		exit_code = FG_EXIT_FINDINGS;
 	fg_result_free(res);

@@ -39,7 +39,7 @@ static int show(const char *id)
 		} else if (*r->families) {
 			printf("%-22s evidence families (no check yet): %s\n", "", r->families);
 		}
-		if (*r->etsi && strcmp(s->id, "etsi-en-303-645") != 0)
+		if (*r->etsi && strncmp(s->id, "etsi-en-303-645", 15) != 0) /* both editions */
 			printf("%-22s ETSI EN 303 645: %s\n", "", r->etsi);
 		if (*r->note)
 			printf("%-22s note: %s\n", "", r->note);

@@ -78,31 +78,31 @@ static void on_standard(char **f, size_t n)
 	standards[nstandards++] = (fg_standard){ f[0], f[1], f[2], f[3], 0, 0 };
 }
 
-static void add_check(fg_requirement *r, const char *id, size_t len)
+static void add_check(const char **checks, size_t *n, const char *id, size_t len)
 {
 	for (size_t i = 0; i < fg_check_count(); i++) {
 		const fg_check *c = fg_check_at(i);
 		if (strlen(c->id) != len || strncmp(c->id, id, len) != 0)
 			continue;
-		for (size_t k = 0; k < r->nchecks; k++)
-			if (r->checks[k] == c->id)
+		for (size_t k = 0; k < *n; k++)
+			if (checks[k] == c->id)
 				return;
-		if (r->nchecks < FG_REQ_MAX_CHECKS)
-			r->checks[r->nchecks++] = c->id;
+		if (*n < FG_REQ_MAX_CHECKS)
+			checks[(*n)++] = c->id;
 	}
 }
 
-/* Resolves the requirement's families to the checks registered now. */
-static void resolve_checks(fg_requirement *r)
+/* Resolves the comma-separated FAMILIES to the checks registered now. */
+static void resolve_checks(const char *fams, const char **checks, size_t *n)
 {
-	for (const char *p = r->families; *p;) {
+	for (const char *p = fams; *p;) {
 		size_t len = strcspn(p, ",");
 		for (size_t i = 0; i < nfamilies; i++) {
 			if (strlen(families[i].name) != len || strncmp(families[i].name, p, len) != 0)
 				continue;
 			for (const char *c = families[i].checks; *c;) {
 				size_t cl = strcspn(c, ",");
-				add_check(r, c, cl);
+				add_check(checks, n, c, cl);
 				c += cl + (c[cl] == ',');
 			}
 		}
@@ -135,7 +135,7 @@ static void on_requirement(char **f, size_t n)
 	r->title = f[7];
 	r->evidence = f[8];
 	r->note = f[9];
-	resolve_checks(r);
+	resolve_checks(r->families, r->checks, &r->nchecks);
 }
 
 static size_t count_lines(const char *name)
@@ -147,13 +147,53 @@ static size_t count_lines(const char *name)
 	return n + 1;
 }
 
+static const fg_requirement *find_req(const char *standard, size_t slen, const char *id, size_t idlen)
+{
+	for (size_t i = 0; i < nreqs; i++)
+		if (strlen(reqs[i].standard) == slen && !strncmp(reqs[i].standard, standard, slen) &&
+		    strlen(reqs[i].id) == idlen && !strncmp(reqs[i].id, id, idlen))
+			return &reqs[i];
+	return NULL;
+}
+
+static fg_decl_rule *rules;
+static size_t nrules, caprules;
+
+/* fields, verdict, refuting family, requirements (standard/ID;...), states */
+static void on_rule(char **f, size_t n)
+{
+	if (n < 5 || nrules == caprules)
+		return;
+	fg_decl_rule *r = &rules[nrules++];
+	memset(r, 0, sizeof(*r));
+	r->fields = f[0];
+	r->not_applicable = !strcmp(f[1], "not-applicable");
+	r->family = strcmp(f[2], "-") ? f[2] : "";
+	r->states = f[4];
+	resolve_checks(r->family, r->checks, &r->nchecks);
+	for (char *p = f[3]; *p;) {
+		size_t len = strcspn(p, ";");
+		char *slash = memchr(p, '/', len);
+		const fg_requirement *q = slash ? find_req(p, (size_t)(slash - p), slash + 1,
+							   len - (size_t)(slash - p) - 1) : NULL;
+		if (q && r->nreqs < FG_RULE_MAX_REQS)
+			r->reqs[r->nreqs++] = q;
+		else if (!r->unresolved)
+			r->unresolved = p;  /* the test names it; cut below */
+		p += len;
+		if (*p == ';')
+			*p++ = '\0';
+	}
+}
+
 static void load(void)
 {
 	static const char *const files[] = {
 		"standards/families.tsv", "standards/standards.tsv", "standards/catalog.tsv",
+		"standards/declaration-map.tsv",
 	};
 	size_t total = 0;
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		const fg_data_file *df = fg_data_get(files[i]);
 		total += (df ? df->len : 0) + 1;
 	}
@@ -162,12 +202,15 @@ static void load(void)
 	families = calloc(capfamilies, sizeof(*families));
 	standards = calloc(count_lines(files[1]), sizeof(*standards));
 	reqs = calloc(count_lines(files[2]), sizeof(*reqs));
-	if (!text || !families || !standards || !reqs)
+	caprules = count_lines(files[3]);
+	rules = calloc(caprules, sizeof(*rules));
+	if (!text || !families || !standards || !reqs || !rules)
 		return;
 	char *pos = text;
 	each_line(files[0], &pos, on_family);
 	each_line(files[1], &pos, on_standard);
 	each_line(files[2], &pos, on_requirement);
+	each_line(files[3], &pos, on_rule);
 	/* the catalog lists each standard's requirements together */
 	for (size_t s = 0; s < nstandards; s++) {
 		fg_standard *st = &standards[s];
@@ -209,6 +252,29 @@ size_t fg_requirement_count(void)
 const fg_requirement *fg_requirement_at(size_t i)
 {
 	return i < fg_requirement_count() ? &reqs[i] : NULL;
+}
+
+const fg_requirement *fg_requirement_find(const char *standard, const char *id)
+{
+	if (!fg_requirement_count() || !standard || !id)
+		return NULL;
+	return find_req(standard, strlen(standard), id, strlen(id));
+}
+
+size_t fg_requirement_index(const fg_requirement *r)
+{
+	return (size_t)(r - reqs);
+}
+
+size_t fg_decl_rule_count(void)
+{
+	pthread_once(&once, load);
+	return nrules;
+}
+
+const fg_decl_rule *fg_decl_rule_at(size_t i)
+{
+	return i < fg_decl_rule_count() ? &rules[i] : NULL;
 }
 
 const char *fg_req_class_name(fg_req_class c)

@@ -15,9 +15,12 @@ typedef enum fg_verdict_status {
 	                              or no file tree was found */
 	FG_VERDICT_DECLARATION_MISSING, /* only the manufacturer's declaration can show it */
 	FG_VERDICT_NEEDS_DEVICE,   /* needs a running device or a hardware test */
+	FG_VERDICT_DECLARED,       /* the manufacturer's declaration states it (not verified) */
+	FG_VERDICT_NOT_APPLICABLE, /* declared not applicable with a justification, or the
+	                              feature it is conditional on declared absent */
 } fg_verdict_status;
 
-#define FG_VERDICT_KINDS 5
+#define FG_VERDICT_KINDS 7
 
 typedef struct fg_verdict {
 	const char *standard;    /* e.g. "etsi-en-303-645" */
@@ -27,6 +30,8 @@ typedef struct fg_verdict {
 	const char *cls;         /* "firmware", "declaration", "device" */
 	fg_verdict_status status;
 	const char *evidence;    /* what was checked and what it found, or what is needed */
+	const char *declared;    /* what the declaration states about it (file:line: field
+	                            = value; ...), or NULL */
 	size_t findings;         /* findings of covering checks */
 } fg_verdict;
 

@@ -44,6 +44,10 @@ struct fg_result {
 	FG_VEC(fg_finding) findings;
 	fg_verdict_vec verdicts;
 	FG_VEC(const char *) checks_run;  /* IDs, in registry order */
+	const struct fg_declaration *declaration; /* the manufacturer's (--declaration), in
+	                                             the arena; NULL when none was given */
+	const struct fg_policy *policy; /* suppressions and severity rules (--suppress,
+	                                   --severity), in the arena; NULL when none */
 
 	fg_stage_time seconds;
 };
@@ -52,4 +56,9 @@ struct fg_result {
 
 /* An empty result with OPTS (defaults when NULL); tests build trees in it. */
 fg_result *fg_result_new(const fg_options *opts);
+
+/* Appends finding F (strings already in the result's arena) with the
+ * severity the policy's rules give its check: the one place findings are
+ * created, so every report and the gate see the same severity. */
+bool fg_result_add_finding(fg_result *res, fg_finding f);
 #endif

@@ -469,7 +469,12 @@ void fg_inv_scan_blob(fg_inv *inv, const fg_node *blob, const char *where, const
 	if (cov) {
 		for (size_t i = 0; i < cov->n; i++) {
 			const fg_range *r = &cov->ranges[i];
-			if (r->kind != FG_RANGE_UNKNOWN || r->offset + r->length > blob->data_len)
+			/* unclaimed bytes, and those of the leaf that describes the
+			 * blob itself (a decompressed kernel): no handler's output
+			 * holds them */
+			bool own_leaf = r->kind == FG_RANGE_CHUNK && blob->format && r->format &&
+					strcmp(r->format, blob->format) == 0;
+			if ((r->kind != FG_RANGE_UNKNOWN && !own_leaf) || r->offset + r->length > blob->data_len)
 				continue;
 			scan_content(inv, blob->data + r->offset, (size_t)r->length, r->offset, NULL,
 				     where, file, NULL);

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "core/result.h"
+#include "core/suppress.h"
 #include "elf/hardening.h"
 #include "report/jsonw.h"
+#include "compliance/declaration.h"
 #include "compliance/evaluate.h"
 #include "report/report_internal.h"
 #include "vulns/match.h"
@@ -85,6 +87,8 @@ static void write_summary(fg_jsonw *w, const fg_result *r)
 	fg_jw_obj_end(w);
 	int max = fg_result_max_severity(r);
 	fg_jw_kstr(w, "max_severity", max < 0 ? NULL : fg_severity_name((fg_severity)max));
+	fg_jw_kuint(w, "suppressed", fg_result_suppressed_count(r));
+	fg_jw_kuint(w, "kev", fg_result_kev_count(r));
 	fg_jw_kuint(w, "filesystems", r->filesystems.n);
 	fg_jw_kuint(w, "components", r->components.n);
 	fg_jw_obj_end(w);
@@ -187,6 +191,22 @@ static void write_vulns(fg_jsonw *w, const fg_result *r)
 	fg_vulns_write_json(w, r);
 }
 
+static void write_suppression(fg_jsonw *w, const fg_finding_suppression *sup)
+{
+	fg_jw_key(w, "suppression");
+	if (!sup) {
+		fg_jw_null(w);
+		return;
+	}
+	fg_jw_obj(w);
+	fg_jw_kstr(w, "justification", sup->justification);
+	fg_jw_kstr(w, "owner", sup->owner);
+	fg_jw_kstr(w, "expires", sup->expires);
+	fg_jw_kstr(w, "source", sup->source);
+	fg_jw_kstr(w, "matched_by", sup->matched_by);
+	fg_jw_obj_end(w);
+}
+
 static void write_findings(fg_jsonw *w, const fg_result *r)
 {
 	fg_jw_key(w, "findings");
@@ -211,9 +231,88 @@ static void write_findings(fg_jsonw *w, const fg_result *r)
 		fg_jw_kstr(w, "excerpt", f->excerpt);
 		fg_jw_kstr(w, "fingerprint", f->fingerprint);
 		fg_jw_kstr(w, "remediation", f->remediation);
+		fg_jw_kstr(w, "severity_overridden_from",
+			   f->severity_overridden ? fg_severity_name(f->original_severity) : NULL);
+		write_suppression(w, f->suppression);
 		fg_jw_obj_end(w);
 	}
 	fg_jw_arr_end(w);
+}
+
+/* The suppressions file and severity rules as read, with what each
+ * entry suppressed in this scan (an entry that matches nothing is stale). */
+static void write_policy(fg_jsonw *w, const fg_result *r)
+{
+	const fg_policy *p = r->policy;
+	fg_jw_key(w, "suppressions");
+	if (!p) {
+		fg_jw_null(w);
+		return;
+	}
+	fg_jw_obj(w);
+	fg_jw_kstr(w, "file", p->file);
+	fg_jw_key(w, "entries");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < p->nentries; i++) {
+		const fg_suppression *e = &p->entries[i];
+		size_t matched = 0;
+		for (size_t k = 0; k < r->findings.n; k++)
+			matched += r->findings.v[k].suppression == &e->note;
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "source", e->note.source);
+		fg_jw_kstr(w, "fingerprint", e->fingerprint);
+		fg_jw_kstr(w, "check", e->check);
+		fg_jw_kstr(w, "path", e->path);
+		fg_jw_kstr(w, "subject", e->subject);
+		fg_jw_kstr(w, "justification", e->justification);
+		fg_jw_kstr(w, "owner", e->owner);
+		fg_jw_kstr(w, "expires", e->expires);
+		fg_jw_kbool(w, "expired", e->expired);
+		fg_jw_kuint(w, "suppressed", matched);
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+	fg_jw_key(w, "severity");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < p->nrules; i++) {
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "pattern", p->rules[i].pattern);
+		fg_jw_kstr(w, "level", p->rules[i].level == FG_SEVERITY_OFF
+				       ? "off" : fg_severity_name((fg_severity)p->rules[i].level));
+		fg_jw_kstr(w, "source", p->rules[i].where);
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+	fg_jw_obj_end(w);
+}
+
+/* The manufacturer's declaration as read: every field with its line. */
+static void write_declaration(fg_jsonw *w, const fg_declaration *d)
+{
+	fg_jw_key(w, "declaration");
+	if (!d) {
+		fg_jw_null(w);
+		return;
+	}
+	fg_jw_obj(w);
+	fg_jw_kstr(w, "file", d->file);
+	fg_jw_kbool(w, "support_ended", d->support_ended);
+	fg_jw_key(w, "fields");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < d->nfields; i++) {
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "path", d->fields[i].path);
+		fg_jw_kstr(w, "value", d->fields[i].value);
+		fg_jw_kuint(w, "line", d->fields[i].line);
+		fg_jw_obj_end(w);
+	}
+	fg_jw_arr_end(w);
+	fg_jw_key(w, "warnings");
+	fg_jw_arr(w);
+	for (size_t i = 0; i < d->nmessages; i++)
+		fg_jw_str(w, d->messages[i].text);
+	fg_jw_arr_end(w);
+	fg_jw_obj_end(w);
 }
 
 static void write_compliance(fg_jsonw *w, const fg_result *r)
@@ -222,11 +321,17 @@ static void write_compliance(fg_jsonw *w, const fg_result *r)
 	fg_jw_arr(w);
 	for (size_t s = 0; s < fg_standard_count(); s++) {
 		const fg_standard *st = fg_standard_at(s);
-		size_t all[FG_VERDICT_KINDS], man[FG_VERDICT_KINDS], total = 0;
-		fg_compliance_summary(r, st->id, 0, all);
-		fg_compliance_summary(r, st->id, 1, man);
+		/* mandatory and recommended apart; voluntary ones only in "all" */
+		static const struct { const char *key; fg_level_filter which; } groups[] = {
+			{ "mandatory", FG_LEVEL_MANDATORY },
+			{ "recommended", FG_LEVEL_RECOMMENDED },
+			{ "all", FG_LEVEL_ALL },
+		};
+		size_t counts[3][FG_VERDICT_KINDS], total = 0;
+		for (int g = 0; g < 3; g++)
+			fg_compliance_summary(r, st->id, groups[g].which, counts[g]);
 		for (int k = 0; k < FG_VERDICT_KINDS; k++)
-			total += all[k];
+			total += counts[2][k];
 		if (!total)
 			continue;
 		fg_jw_obj(w);
@@ -234,11 +339,11 @@ static void write_compliance(fg_jsonw *w, const fg_result *r)
 		fg_jw_kstr(w, "name", st->name);
 		fg_jw_kstr(w, "edition", st->edition);
 		fg_jw_kuint(w, "requirements", total);
-		for (int pass = 0; pass < 2; pass++) {
-			fg_jw_key(w, pass ? "all" : "mandatory");
+		for (int g = 0; g < 3; g++) {
+			fg_jw_key(w, groups[g].key);
 			fg_jw_obj(w);
 			for (int k = 0; k < FG_VERDICT_KINDS; k++)
-				fg_jw_kuint(w, fg_verdict_status_name((fg_verdict_status)k), pass ? all[k] : man[k]);
+				fg_jw_kuint(w, fg_verdict_status_name((fg_verdict_status)k), counts[g][k]);
 			fg_jw_obj_end(w);
 		}
 		fg_jw_obj_end(w);
@@ -258,9 +363,11 @@ static void write_compliance(fg_jsonw *w, const fg_result *r)
 		fg_jw_kstr(w, "verdict", fg_verdict_status_name(v->status));
 		fg_jw_kuint(w, "findings", v->findings);
 		fg_jw_kstr(w, "evidence", v->evidence);
+		fg_jw_kstr(w, "declaration", v->declared);
 		fg_jw_obj_end(w);
 	}
 	fg_jw_arr_end(w);
+	write_declaration(w, r->declaration);
 }
 
 static void write_diagnostics(fg_jsonw *w, const fg_result *r)
@@ -286,6 +393,11 @@ static void write_diagnostics(fg_jsonw *w, const fg_result *r)
 
 int fg_report_json(const fg_result *r, FILE *out)
 {
+	return fg_report_json_ex(r, out, 0);
+}
+
+int fg_report_json_ex(const fg_result *r, FILE *out, unsigned flags)
+{
 	fg_jsonw w;
 	fg_jw_init(&w, out);
 	fg_jw_obj(&w);
@@ -302,9 +414,12 @@ int fg_report_json(const fg_result *r, FILE *out)
 	write_components(&w, r);
 	write_vulns(&w, r);
 	write_findings(&w, r);
+	write_policy(&w, r);
 	write_compliance(&w, r);
 	fg_hardening_summary(&w, r);
 	write_diagnostics(&w, r);
+	if (flags & FG_JSON_FILES)
+		fg_write_files(&w, r);
 	fg_jw_obj_end(&w);
 	return ferror(out) ? -1 : 0;
 }

@@ -11,7 +11,7 @@
 #include "report/jsonw.h"
 #include "report/report_internal.h"
 
-static void sha256_hex(const uint8_t *data, size_t len, char out[65])
+void fg_sha256_hex(const uint8_t *data, size_t len, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
@@ -133,7 +133,7 @@ static void write_entry(walk *k, const fg_node *n)
 	}
 	if (n->type == FG_NODE_FILE && k->hashes) {
 		char hex[65];
-		sha256_hex(n->data, n->data_len, hex);
+		fg_sha256_hex(n->data, n->data_len, hex);
 		fg_jw_kstr(w, "sha256", hex);
 	}
 	if (n->flags & FG_NODE_TRUNCATED)

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "core/result.h"
 #include "core/tree.h"
 #include "report/jsonw.h"
 
@@ -16,5 +17,19 @@ void fg_write_coverage(fg_jsonw *w, const fg_coverage *c, bool ranges);
  * carved, else everything counts as identified when a handler took the
  * whole input. Returns false when nothing is known (a directory input). */
 bool fg_input_coverage(const fg_node *root, fg_coverage *out);
+
+/* Lower-case hex SHA-256 of DATA (manifest.c). */
+void fg_sha256_hex(const uint8_t *data, size_t len, char out[65]);
+
+/* Every regular file, hard link and symlink of every file tree of R, in
+ * tree order, not descending into nested containers (they are file trees
+ * of their own). PATH is absolute in the tree; CONTENT is the file's
+ * content after hard links (NULL for a symlink). files.c */
+typedef void (*fg_file_fn)(const fg_fsinfo *fs, const fg_node *n, const char *path,
+			   const fg_node *content, void *ud);
+void fg_report_walk_files(const fg_result *r, fg_file_fn fn, void *ud);
+
+/* Writes key "files" (FG_JSON_FILES, docs/REPORT-JSON.md). files.c */
+void fg_write_files(fg_jsonw *w, const fg_result *r);
 
 #endif

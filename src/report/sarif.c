@@ -13,6 +13,7 @@
 #include "checks/check.h"
 #include "compliance/evaluate.h"
 #include "core/result.h"
+#include "core/suppress.h"
 #include "report/jsonw.h"
 
 static const char *level_of(fg_severity s)
@@ -55,8 +56,16 @@ static void write_requirements(fg_jsonw *w, const char *check_id)
 	fg_jw_arr_end(w);
 }
 
-static void write_rule(fg_jsonw *w, const fg_check *c)
+/* The check's severity after the severity rules (--severity). */
+static fg_severity rule_severity(const fg_result *r, const fg_check *c)
 {
+	int level = fg_policy_severity(r->policy, c->id, (int)c->severity);
+	return level == FG_SEVERITY_OFF ? c->severity : (fg_severity)level;
+}
+
+static void write_rule(fg_jsonw *w, const fg_result *r, const fg_check *c)
+{
+	fg_severity sev = rule_severity(r, c);
 	fg_jw_obj(w);
 	fg_jw_kstr(w, "id", c->id);
 	fg_jw_kstr(w, "name", c->id);
@@ -70,12 +79,12 @@ static void write_rule(fg_jsonw *w, const fg_check *c)
 	fg_jw_obj_end(w);
 	fg_jw_key(w, "defaultConfiguration");
 	fg_jw_obj(w);
-	fg_jw_kstr(w, "level", level_of(c->severity));
+	fg_jw_kstr(w, "level", level_of(sev));
 	fg_jw_obj_end(w);
 	fg_jw_key(w, "properties");
 	fg_jw_obj(w);
-	fg_jw_kstr(w, "security-severity", security_severity(c->severity));
-	fg_jw_kstr(w, "firmgate-severity", fg_severity_name(c->severity));
+	fg_jw_kstr(w, "security-severity", security_severity(sev));
+	fg_jw_kstr(w, "firmgate-severity", fg_severity_name(sev));
 	fg_jw_key(w, "tags");
 	fg_jw_arr(w);
 	fg_jw_str(w, "security");
@@ -92,6 +101,28 @@ static int rule_index(const fg_result *r, const char *id)
 		if (strcmp(r->checks_run.v[i], id) == 0)
 			return (int)i;
 	return -1;
+}
+
+/* A suppression from the suppressions file is "external" (not a comment
+ * in the scanned source) and accepted: the reviewer wrote it. */
+static void write_suppressions(fg_jsonw *w, const fg_finding_suppression *sup)
+{
+	fg_jw_key(w, "suppressions");
+	fg_jw_arr(w);
+	fg_jw_obj(w);
+	fg_jw_kstr(w, "kind", "external");
+	fg_jw_kstr(w, "status", "accepted");
+	fg_jw_kstr(w, "justification", sup->justification);
+	fg_jw_key(w, "properties");
+	fg_jw_obj(w);
+	fg_jw_kstr(w, "source", sup->source);
+	if (sup->owner)
+		fg_jw_kstr(w, "owner", sup->owner);
+	if (sup->expires)
+		fg_jw_kstr(w, "expires", sup->expires);
+	fg_jw_obj_end(w);
+	fg_jw_obj_end(w);
+	fg_jw_arr_end(w);
 }
 
 static void write_result(fg_jsonw *w, const fg_result *r, const fg_finding *f)
@@ -154,9 +185,13 @@ static void write_result(fg_jsonw *w, const fg_result *r, const fg_finding *f)
 	fg_jw_obj(w);
 	fg_jw_kstr(w, "firmgateFinding/v1", f->fingerprint);
 	fg_jw_obj_end(w);
+	if (f->suppression)
+		write_suppressions(w, f->suppression);
 	fg_jw_key(w, "properties");
 	fg_jw_obj(w);
 	fg_jw_kstr(w, "severity", fg_severity_name(f->severity));
+	if (f->severity_overridden)
+		fg_jw_kstr(w, "severityOverriddenFrom", fg_severity_name(f->original_severity));
 	fg_jw_kstr(w, "container", f->container);
 	fg_jw_kstr(w, "remediation", f->remediation);
 	fg_jw_obj_end(w);
@@ -186,7 +221,7 @@ int fg_report_sarif(const fg_result *r, FILE *out)
 	for (size_t i = 0; i < r->checks_run.n; i++) {
 		const fg_check *c = fg_check_find(r->checks_run.v[i]);
 		if (c)
-			write_rule(&w, c);
+			write_rule(&w, r, c);
 	}
 	fg_jw_arr_end(&w);
 	fg_jw_obj_end(&w);

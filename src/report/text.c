@@ -20,14 +20,26 @@ static const palette ansi = {
 
 static void print_finding(FILE *out, const palette *p, const fg_finding *f, bool verbose)
 {
-	fprintf(out, "  %s%-8s%s %s%s%s\n", p->sev[f->severity], fg_severity_name(f->severity),
-		p->reset, p->bold, f->message, p->reset);
+	fprintf(out, "  %s%-8s%s %s%s%s%s\n", p->sev[f->severity], fg_severity_name(f->severity),
+		p->reset, p->bold, f->message, p->reset, f->suppression ? "  [suppressed]" : "");
 	fprintf(out, "           %s%s", f->path, f->line ? "" : "");
 	if (f->line)
 		fprintf(out, ":%u", f->line);
 	fprintf(out, "  %s[%s]%s\n", p->dim, f->check_id, p->reset);
 	if (f->excerpt)
 		fprintf(out, "           %s> %s%s\n", p->dim, f->excerpt, p->reset);
+	if (f->severity_overridden)
+		fprintf(out, "           %sseverity %s by a severity rule (the check says %s)%s\n", p->dim,
+			fg_severity_name(f->severity), fg_severity_name(f->original_severity), p->reset);
+	if (f->suppression) {
+		const fg_finding_suppression *s = f->suppression;
+		fprintf(out, "           %ssuppressed by %s: %s", p->dim, s->source, s->justification);
+		if (s->owner)
+			fprintf(out, " (owner %s)", s->owner);
+		if (s->expires)
+			fprintf(out, " (until %s)", s->expires);
+		fprintf(out, "%s\n", p->reset);
+	}
 	if (verbose) {
 		fprintf(out, "           in %s\n", f->container);
 		fprintf(out, "           fix: %s\n", f->remediation);
@@ -131,42 +143,75 @@ static void print_vulns(FILE *out, const palette *p, const fg_result *r, bool ve
 	fputc('\n', out);
 }
 
-/* One line per standard: its mandatory and other requirements by
- * verdict; then every failed requirement (all of them with -v). */
+/* Verdict columns of the summary, in the order the header names them. */
+static const fg_verdict_status columns[FG_VERDICT_KINDS] = {
+	FG_VERDICT_PASS, FG_VERDICT_FAIL, FG_VERDICT_DECLARED, FG_VERDICT_NOT_APPLICABLE,
+	FG_VERDICT_NOT_DETERMINED, FG_VERDICT_DECLARATION_MISSING, FG_VERDICT_NEEDS_DEVICE,
+};
+
+static void print_counts(FILE *out, const palette *p, const char *label, const size_t *c)
+{
+	fprintf(out, "  %s ", label);
+	for (int k = 0; k < FG_VERDICT_KINDS; k++) {
+		fg_verdict_status s = columns[k];
+		bool red = s == FG_VERDICT_FAIL && c[s];
+		fprintf(out, "%s%s%zu%s", k ? "/" : "", red ? p->fail : "", c[s], red ? p->reset : "");
+	}
+}
+
+/* Requirements with verdict ST, at most 12 without -v. */
+static void print_list(FILE *out, const palette *p, const fg_result *r, fg_verdict_status st,
+		       const char *heading, const char *col, bool verbose)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < r->verdicts.n; i++) {
+		const fg_verdict *v = &r->verdicts.v[i];
+		if (v->status != st)
+			continue;
+		if (!verbose && shown == 12) {
+			fprintf(out, "  ... more in the JSON report (or -v)\n");
+			break;
+		}
+		if (!shown++)
+			fprintf(out, "  %s%s%s\n", p->bold, heading, p->reset);
+		fprintf(out, "    %s%s%s %s %s (%s): %s\n", col, fg_verdict_status_name(st), p->reset,
+			v->standard, v->requirement, v->level, v->title);
+		if (verbose && v->declared)
+			fprintf(out, "      %sdeclared: %s%s\n", p->dim, v->declared, p->reset);
+	}
+}
+
+/* One line per standard: its mandatory, recommended and all requirements
+ * by verdict; then every failed requirement (all of them with -v), and
+ * with -v what the manufacturer declared. */
 static void print_compliance(FILE *out, const palette *p, const fg_result *r, bool verbose)
 {
 	if (!r->verdicts.n)
 		return;
-	fprintf(out, "%sCompliance%s (pass / fail / not determined / declaration missing / device test)\n",
-		p->bold, p->reset);
+	fprintf(out, "%sCompliance%s (pass / fail / declared / not applicable / not determined / "
+		"declaration missing / device test)\n", p->bold, p->reset);
 	for (size_t s = 0; s < fg_standard_count(); s++) {
 		const fg_standard *st = fg_standard_at(s);
-		size_t all[FG_VERDICT_KINDS], man[FG_VERDICT_KINDS];
-		fg_compliance_summary(r, st->id, 0, all);
-		fg_compliance_summary(r, st->id, 1, man);
+		size_t all[FG_VERDICT_KINDS], man[FG_VERDICT_KINDS], rec[FG_VERDICT_KINDS];
+		fg_compliance_summary(r, st->id, FG_LEVEL_ALL, all);
+		fg_compliance_summary(r, st->id, FG_LEVEL_MANDATORY, man);
+		fg_compliance_summary(r, st->id, FG_LEVEL_RECOMMENDED, rec);
 		size_t total = 0;
 		for (int k = 0; k < FG_VERDICT_KINDS; k++)
 			total += all[k];
 		if (!total)
 			continue;
 		const char *col = all[FG_VERDICT_FAIL] ? p->fail : all[FG_VERDICT_PASS] ? p->pass : p->dim;
-		fprintf(out, "  %s%-20s%s mandatory %zu/%s%zu%s/%zu/%zu/%zu   all %zu/%zu/%zu/%zu/%zu\n",
-			col, st->id, p->reset, man[0], man[1] ? p->fail : "", man[1], p->reset, man[2], man[3],
-			man[4], all[0], all[1], all[2], all[3], all[4]);
+		fprintf(out, "  %s%-20s%s", col, st->id, p->reset);
+		print_counts(out, p, "mandatory", man);
+		print_counts(out, p, " recommended", rec);
+		print_counts(out, p, " all", all);
+		fputc('\n', out);
 	}
-	size_t shown = 0;
-	for (size_t i = 0; i < r->verdicts.n; i++) {
-		const fg_verdict *v = &r->verdicts.v[i];
-		if (v->status != FG_VERDICT_FAIL)
-			continue;
-		if (!verbose && shown == 12) {
-			fprintf(out, "  ... more failed requirements in the JSON report (or -v)\n");
-			break;
-		}
-		if (!shown++)
-			fprintf(out, "  %sFailed requirements%s\n", p->bold, p->reset);
-		fprintf(out, "    %sfail%s %s %s (%s): %s\n", p->fail, p->reset, v->standard, v->requirement,
-			v->level, v->title);
+	print_list(out, p, r, FG_VERDICT_FAIL, "Failed requirements", p->fail, verbose);
+	if (verbose) {
+		print_list(out, p, r, FG_VERDICT_DECLARED, "Declared by the manufacturer", p->dim, true);
+		print_list(out, p, r, FG_VERDICT_NOT_APPLICABLE, "Declared not applicable", p->dim, true);
 	}
 	fputc('\n', out);
 }
@@ -202,7 +247,12 @@ int fg_report_text(const fg_result *r, FILE *out, unsigned flags)
 	if (r->components.n)
 		fputc('\n', out);
 	print_vulns(out, p, r, verbose);
-	fprintf(out, "%sFindings%s (%zu)\n", p->bold, p->reset, r->findings.n);
+	size_t suppressed = fg_result_suppressed_count(r);
+	if (suppressed)
+		fprintf(out, "%sFindings%s (%zu, %zu suppressed)\n", p->bold, p->reset, r->findings.n,
+			suppressed);
+	else
+		fprintf(out, "%sFindings%s (%zu)\n", p->bold, p->reset, r->findings.n);
 	for (size_t i = 0; i < r->findings.n; i++)
 		print_finding(out, p, &r->findings.v[i], verbose);
 	if (!r->findings.n)

@@ -17,9 +17,11 @@
 	X(gpt) X(mbr) \
 	X(squashfs) X(squashfs_legacy) X(cramfs) X(romfs) X(jffs2) X(ext) X(erofs) X(iso9660) X(fat) X(ubi) X(ubifs) X(yaffs2) \
 	X(trx) X(uimage) X(fit) X(android_sparse) X(android_boot) X(esp_flash) X(esp_image) X(esp_partitions) X(ihex) X(srec) \
+	X(tplink) X(netgear_chk) X(seama) X(arcadyan) X(dahua) X(broadcom_sao) X(dji) X(matter_ota) \
+	X(zimage) X(bzimage) X(uboot_env) X(ikconfig) \
 	X(tar) X(cpio) X(zip) X(sevenzip) X(ar) \
 	X(gzip) X(xz) X(bzip2) X(zstd) X(lz4) X(lzop) X(lzma) X(zlib) \
-	X(elf) X(esp_init_data)
+	X(elf) X(esp_init_data) X(dtb) X(arm64image) X(vmlinux) X(dlink_encrypted)
 FORMATS(FORMAT)
 #undef FORMAT
 

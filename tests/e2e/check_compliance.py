@@ -65,14 +65,15 @@ def main():
         ok(vp.get(key, {}).get("verdict") == "fail", "planted image: %s %s should fail (%s)" % (key + (vp.get(key),)))
         ok(vc.get(key, {}).get("verdict") == "pass", "clean image: %s %s should pass (%s)" % (key + (vc.get(key),)))
 
-    for std in ("etsi-en-303-645", "uk-psti"):
+    for std in ("etsi-en-303-645", "etsi-en-303-645-v3", "uk-psti"):
         for vs, name in ((vp, "planted"), (vc, "clean")):
             reqs = [v for (s, _), v in vs.items() if s == std]
-            ok(len(reqs) == {"etsi-en-303-645": 85, "uk-psti": 14}[std], "%s: %s has every requirement" % (name, std))
+            ok(len(reqs) == {"etsi-en-303-645": 68, "etsi-en-303-645-v3": 78, "uk-psti": 14}[std],
+               "%s: %s has every requirement" % (name, std))
             bad = [v["requirement"] + ":" + v["verdict"] for v in reqs if not consistent(v)]
             ok(not bad, "%s: %s verdicts inconsistent with their class: %s" % (name, std, bad))
     summaries = {s["id"]: s for s in rep_p["standards"]}
-    ok(len(summaries) == 19, "every catalogued standard is summarised (%d)" % len(summaries))
+    ok(len(summaries) == 20, "every catalogued standard is summarised (%d)" % len(summaries))
     ok(summaries["uk-psti"]["mandatory"]["fail"] >= 1, "planted: UK PSTI mandatory failures counted")
 
     # Selection and the gate.
@@ -86,7 +87,7 @@ def main():
     ok(p.returncode == 2 and b"unknown standard" in p.stderr, "unknown standard is a usage error")
 
     p = run(fg, "standards")
-    ok(p.returncode == 0 and p.stdout.count(b"\n") == 20, "standards lists 19 baselines")
+    ok(p.returncode == 0 and p.stdout.count(b"\n") == 21, "standards lists 20 baselines")
     p = run(fg, "standards", "show", "etsi-en-303-645")
     ok(p.returncode == 0 and b"5.1-1" in p.stdout and b"credentials.default-password" in p.stdout,
        "standards show lists requirements and their checks")

@@ -122,6 +122,8 @@ def main():
         for c in man["containers"]:
             if "input_offset" in c and c.get("format"):
                 found.add((c["format"], c["input_offset"]))
+            if "input_offset" in c and c.get("leaf"):
+                found.add((c["leaf"], c["input_offset"]))
             for ch in c.get("chunks", []):
                 pass  # chunks appear as containers of their own with input_offset
         for layer, off in layers_with_offsets(img["layers"]):

@@ -185,7 +185,8 @@ def test_outputs():
     shutil.rmtree(out, ignore_errors=True)
     p = run(["scan", DEMO, "-o", out, "--format", "json,text", "--fail-on", "none"])
     ok(p.returncode == 0, "scan -o exits 0 with --fail-on none")
-    ok(b"Findings" in p.stdout and b"firmgate: PASS" in p.stdout, "summary and gate line on stdout")
+    ok(b"Findings" in p.stdout and b"firmgate: PASS gate=none" in p.stderr,
+       "summary on stdout, gate line on stderr")
     rep = os.path.join(out, "firmgate-report.json")
     ok(os.path.isfile(rep) and json.load(open(rep))["summary"]["findings"] >= 3, "JSON report written")
     ok(os.path.isfile(os.path.join(out, "firmgate-report.txt")), "text report written")

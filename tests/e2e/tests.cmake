@@ -44,6 +44,11 @@ add_test(NAME e2e.compliance
           --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR})
 set_tests_properties(e2e.compliance PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 600)
 
+add_test(NAME e2e.declaration
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_declaration.py
+          --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR} --source ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e.declaration PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 900)
+
 add_test(NAME e2e.vulns
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_vulns.py
           --firmgate $<TARGET_FILE:firmgate> --shared ${FG_SHARED_DIR}
@@ -81,3 +86,21 @@ add_test(NAME e2e.mcu_inventory
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_mcu_inventory.py
           --firmgate $<TARGET_FILE:firmgate> --shared ${FG_SHARED_DIR})
 set_tests_properties(e2e.mcu_inventory PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
+
+add_test(NAME e2e.html
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_html.py
+          --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR} --shared ${FG_SHARED_DIR}
+          --tmp ${CMAKE_BINARY_DIR}/test-tmp/html)
+set_tests_properties(e2e.html PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 900 SKIP_RETURN_CODE 77)
+
+add_test(NAME e2e.diff
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_diff.py
+          --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR}
+          --tmp ${CMAKE_BINARY_DIR}/test-tmp/diff)
+set_tests_properties(e2e.diff PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 900)
+
+add_test(NAME e2e.manpage
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_manpage.py
+          --firmgate $<TARGET_FILE:firmgate> --page ${CMAKE_SOURCE_DIR}/man/firmgate.1
+          --ci-doc ${CMAKE_SOURCE_DIR}/docs/CI.md)
+set_tests_properties(e2e.manpage PROPERTIES TIMEOUT 120)

@@ -28,7 +28,7 @@
 #include "test.h"
 
 static void ff_fmt(char *buf, size_t cap, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static void ff_fmt(char *buf, size_t cap, const char *f, ...)
+static inline void ff_fmt(char *buf, size_t cap, const char *f, ...)
 {
 	va_list ap;
 	va_start(ap, f);
@@ -44,7 +44,7 @@ static void ff_fmt(char *buf, size_t cap, const char *f, ...)
 
 static char ff_work_path[PATH_MAX];
 
-static void ff_remove_work(void)
+static inline void ff_remove_work(void)
 {
 	char cmd[PATH_MAX + 32];
 	if (!ff_work_path[0] || getenv("FG_TEST_KEEP"))
@@ -54,7 +54,7 @@ static void ff_remove_work(void)
 		fprintf(stderr, "could not remove %s\n", ff_work_path);
 }
 
-static const char *ff_work(const char *tag)
+static inline const char *ff_work(const char *tag)
 {
 	if (ff_work_path[0])
 		return ff_work_path;
@@ -73,7 +73,7 @@ static const char *ff_work(const char *tag)
 
 /* Runs a shell command; true when it exits 0. */
 static bool ff_sh(const char *f, ...) __attribute__((format(printf, 1, 2)));
-static bool ff_sh(const char *f, ...)
+static inline bool ff_sh(const char *f, ...)
 {
 	char cmd[8192];
 	va_list ap;
@@ -86,7 +86,7 @@ static bool ff_sh(const char *f, ...)
 }
 
 /* Is TOOL on the PATH (or in /sbin, /usr/sbin)? Prints a skip note when not. */
-static bool ff_have(const char *tool)
+static inline bool ff_have(const char *tool)
 {
 	if (ff_sh("PATH=\"$PATH:/sbin:/usr/sbin\" command -v '%s' >/dev/null 2>&1", tool))
 		return true;
@@ -112,7 +112,7 @@ static uint8_t *ff_read(const char *path, size_t *len)
 	return buf;
 }
 
-static bool ff_write(const char *path, const void *data, size_t len)
+static inline bool ff_write(const char *path, const void *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
 	if (!f)
@@ -122,7 +122,7 @@ static bool ff_write(const char *path, const void *data, size_t len)
 }
 
 /* A real sample, or NULL with a note when absent. */
-static uint8_t *ff_sample(const char *rel, size_t *len)
+static inline uint8_t *ff_sample(const char *rel, size_t *len)
 {
 	const char *shared = getenv("FG_SHARED_DIR");
 	char p[PATH_MAX];
@@ -143,7 +143,7 @@ typedef struct ff_run {
 	int rc;
 } ff_run;
 
-static void ff_run_image(ff_run *r, const fg_format *fmt, const uint8_t *img, size_t len,
+static inline void ff_run_image(ff_run *r, const fg_format *fmt, const uint8_t *img, size_t len,
 			 const fg_limits *lim)
 {
 	fg_limits def;
@@ -156,20 +156,20 @@ static void ff_run_image(ff_run *r, const fg_format *fmt, const uint8_t *img, si
 					  len, &r->root);
 }
 
-static void ff_run_free(ff_run *r)
+static inline void ff_run_free(ff_run *r)
 {
 	fg_tree_free(&r->tree);
 	fg_diag_free(&r->diags);
 }
 
-static void ff_dump_diags(const ff_run *r)
+static inline void ff_dump_diags(const ff_run *r)
 {
 	for (size_t i = 0; i < r->diags.items.n; i++)
 		fprintf(stderr, "  diag %s: %s: %s\n", fg_diag_level_name(r->diags.items.v[i].level),
 			r->diags.items.v[i].where, r->diags.items.v[i].message);
 }
 
-static bool ff_mentions(const ff_run *r, const char *what)
+static inline bool ff_mentions(const ff_run *r, const char *what)
 {
 	for (size_t i = 0; i < r->diags.items.n; i++)
 		if (strstr(r->diags.items.v[i].message, what))
@@ -183,7 +183,7 @@ static fg_node *ff_at(ff_run *r, const char *path)
 }
 
 /* The node at PATH itself, not what a hard link there resolves to. */
-static fg_node *ff_raw(ff_run *r, const char *path)
+static inline fg_node *ff_raw(ff_run *r, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	fg_node *dir = r->root;
@@ -196,7 +196,7 @@ static fg_node *ff_raw(ff_run *r, const char *path)
 	return dir ? fg_node_find_child(dir, name, strlen(name)) : NULL;
 }
 
-static bool ff_same(const fg_node *n, const void *want, size_t len)
+static inline bool ff_same(const fg_node *n, const void *want, size_t len)
 {
 	return n && n->type == FG_NODE_FILE && n->size == len && n->data_len == len &&
 	       (len == 0 || (n->data && !memcmp(n->data, want, len)));
@@ -206,7 +206,7 @@ typedef struct ff_counts {
 	size_t files, dirs, symlinks, hardlinks, devices, other, truncated;
 } ff_counts;
 
-static bool ff_count_node(fg_node *n, void *ud)
+static inline bool ff_count_node(fg_node *n, void *ud)
 {
 	ff_counts *c = ud;
 	switch (n->type) {
@@ -222,7 +222,7 @@ static bool ff_count_node(fg_node *n, void *ud)
 	return true;
 }
 
-static ff_counts ff_count(ff_run *r)
+static inline ff_counts ff_count(ff_run *r)
 {
 	ff_counts c = { 0 };
 	if (r->root)
@@ -231,7 +231,7 @@ static ff_counts ff_count(ff_run *r)
 }
 
 /* Runs FMT on IMG and frees everything: the handler must survive. */
-static void ff_survive(const fg_format *fmt, const uint8_t *img, size_t len)
+static inline void ff_survive(const fg_format *fmt, const uint8_t *img, size_t len)
 {
 	ff_run r;
 	ff_run_image(&r, fmt, img, len, NULL);
@@ -243,7 +243,7 @@ static void ff_survive(const fg_format *fmt, const uint8_t *img, size_t len)
 
 /* Every prefix at STEP granularity, then COUNT copies with a few random
  * bytes changed: no crash, no hang, no leak. */
-static void ff_mutate(const fg_format *fmt, const uint8_t *img, size_t len, size_t step,
+static inline void ff_mutate(const fg_format *fmt, const uint8_t *img, size_t len, size_t step,
 		      unsigned count, uint32_t seed)
 {
 	for (size_t cut = 0; cut < len; cut += step)
@@ -282,7 +282,7 @@ static fg_result *ff_scan(const uint8_t *blob, size_t len, const char *name)
 
 /* Blob = 1000 bytes of text, IMG, 3000 bytes of text; the chunk of FMT at
  * 1000 must be carved with exactly LEN bytes (WANT_LEN) and hold PATH. */
-static void ff_carve(const char *fmt_name, const uint8_t *img, size_t len, uint64_t want_len,
+static inline void ff_carve(const char *fmt_name, const uint8_t *img, size_t len, uint64_t want_len,
 		     const char *path)
 {
 	const size_t before = 1000, after = 3000;

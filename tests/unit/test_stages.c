@@ -89,7 +89,8 @@ TEST(catalog_matches_the_reference_counts)
 {
 	/* counts of data/standards/catalog.tsv, regenerated from the reference */
 	static const struct { const char *id; size_t n; } want[] = {
-		{ "etsi-en-303-645", 85 }, { "uk-psti", 14 }, { "nist-ir-8259a", 21 },
+		{ "etsi-en-303-645", 68 }, { "etsi-en-303-645-v3", 78 }, { "uk-psti", 14 },
+		{ "nist-ir-8259a", 21 },
 		{ "nist-ir-8259b", 14 }, { "nist-ir-8425", 10 }, { "iotsf-af", 106 },
 		{ "ci-trust-by-design", 11 }, { "sg-imda-iot", 12 }, { "sg-csa-cls", 4 },
 		{ "jp-iot-guidelines", 18 }, { "au-code-of-practice", 13 }, { "enisa-baseline", 70 },
