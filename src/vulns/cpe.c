@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <fnmatch.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +17,15 @@ static void finish_fields(fg_vcpe *c, int n)
 {
 	for (int i = n; i < FG_VCPE_NFIELDS; i++)
 		c->f[i] = "*";
-	for (int i = FG_VCPE_VENDOR; i <= FG_VCPE_PRODUCT; i++)
-		for (char *p = (char *)c->f[i]; *p; p++)
+	/* Fields that were empty point at the constant "*", not into buf:
+	 * only buf may be written (fuzzing found "cpe:2.3:a::..." crashing). */
+	for (int i = FG_VCPE_VENDOR; i <= FG_VCPE_PRODUCT; i++) {
+		uintptr_t at = (uintptr_t)c->f[i], lo = (uintptr_t)c->buf;
+		if (at < lo || at >= lo + sizeof(c->buf))
+			continue;
+		for (char *p = c->buf + (c->f[i] - c->buf); *p; p++)
 			*p = (char)tolower((unsigned char)*p);
+	}
 }
 
 bool fg_vcpe_parse(const char *s, fg_vcpe *c)
@@ -61,14 +68,15 @@ bool fg_vcpe_parse(const char *s, fg_vcpe *c)
 	}
 	if (!uri && n != FG_VCPE_NFIELDS)
 		return false;
+	/* no vendor or product is malformed, not ANY */
+	if (n < 3 || !*c->f[FG_VCPE_VENDOR] || !*c->f[FG_VCPE_PRODUCT])
+		return false;
 	/* a 2.2 URI may stop early; "" there means ANY */
 	for (int i = 0; i < n; i++)
 		if (!*c->f[i])
 			c->f[i] = "*";
 	const char *part = c->f[FG_VCPE_PART];
 	if (strlen(part) != 1 || !strchr("aohAOH*", *part))
-		return false;
-	if (n < 3 || !strcmp(c->f[FG_VCPE_VENDOR], "") || !strcmp(c->f[FG_VCPE_PRODUCT], ""))
 		return false;
 	finish_fields(c, n);
 	return true;

@@ -219,6 +219,12 @@ TEST(cpe_parsing)
 	big[sizeof(big) - 1] = '\0';
 	memcpy(big, "cpe:2.3:a:", 10);
 	CHECK(!fg_vcpe_parse(big, &c));
+	/* empty vendor or product: malformed (fuzzing: used to write to a
+	 * string constant) */
+	CHECK(!fg_vcpe_parse("cpe:2.3:a::dnsmasq:2.73:*:*:*:*:*:*:*", &c));
+	CHECK(!fg_vcpe_parse("cpe:2.3:a:thekelleys::2.73:*:*:*:*:*:*:*", &c));
+	CHECK(!fg_vcpe_parse("cpe:/a::dnsmasq", &c));
+	CHECK(fg_vcpe_parse("cpe:2.3:a:*:*:*:*:*:*:*:*:*:*", &c));
 }
 
 TEST(cpe_version_ranges)
