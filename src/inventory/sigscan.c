@@ -463,21 +463,39 @@ out:
 	free(versioned);
 }
 
+/* True for the bytes of R that no handler's output holds: unclaimed
+ * (unknown, padding, high-entropy) and those of the leaf that describes
+ * the blob itself (a decompressed kernel). */
+static bool unowned_range(const fg_node *blob, const fg_range *r)
+{
+	if (r->kind != FG_RANGE_CHUNK)
+		return true;
+	return blob->format && r->format && strcmp(r->format, blob->format) == 0;
+}
+
 void fg_inv_scan_blob(fg_inv *inv, const fg_node *blob, const char *where, const fg_node *file)
 {
 	const fg_coverage *cov = blob->coverage;
 	if (cov) {
-		for (size_t i = 0; i < cov->n; i++) {
-			const fg_range *r = &cov->ranges[i];
-			/* unclaimed bytes, and those of the leaf that describes the
-			 * blob itself (a decompressed kernel): no handler's output
-			 * holds them */
-			bool own_leaf = r->kind == FG_RANGE_CHUNK && blob->format && r->format &&
-					strcmp(r->format, blob->format) == 0;
-			if ((r->kind != FG_RANGE_UNKNOWN && !own_leaf) || r->offset + r->length > blob->data_len)
+		/* Consecutive unowned ranges are scanned as one region: padding
+		 * between two pieces of one program (a VxWorks image's banner
+		 * and its "WIND version" string) must not split a signature
+		 * from its `require` literal. */
+		size_t i = 0;
+		while (i < cov->n) {
+			if (!unowned_range(blob, &cov->ranges[i])) {
+				i++;
 				continue;
-			scan_content(inv, blob->data + r->offset, (size_t)r->length, r->offset, NULL,
-				     where, file, NULL);
+			}
+			uint64_t from = cov->ranges[i].offset, to = from + cov->ranges[i].length;
+			while (++i < cov->n && unowned_range(blob, &cov->ranges[i]) &&
+			       cov->ranges[i].offset == to)
+				to += cov->ranges[i].length;
+			if (to > blob->data_len)
+				to = blob->data_len;
+			if (to > from)
+				scan_content(inv, blob->data + from, (size_t)(to - from), from, NULL,
+					     where, file, NULL);
 		}
 	} else if (!blob->unpacked && blob->data_len) {
 		scan_content(inv, blob->data, blob->data_len, 0, NULL, where, file, NULL);

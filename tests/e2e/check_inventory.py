@@ -167,6 +167,15 @@ def samples(args):
     else:
         ok(any(c["name"] == "busybox" and c["version"] for c in report["components"]),
            "squashfs_v2.bin: BusyBox not reported: %s" % sorted(comps(report)))
+    # TP-Link TL-WR702N (SOURCES.md 5): VxWorks, not Linux; its banner
+    # "VxWorks5.5.1" and "WIND version 2.6" sit in the LZMA-packed OS image
+    tpl = os.path.join(root, "fact_extractor", "tpl", "wr.fw")
+    if os.path.exists(tpl):
+        report, _ = scan(args.firmgate, tpl)
+        if ok(report is not None, "wr.fw: scan failed"):
+            got = comps(report)
+            ok(("vxworks", "5.5.1") in got, "wr.fw: VxWorks 5.5.1 not reported: %s" % sorted(got))
+            ok(not any(n == "linux" for n, _ in got), "wr.fw: a Linux kernel invented: %s" % sorted(got))
 
 
 def main():
