@@ -48,19 +48,30 @@ static void build_db(void)
 			k++;
 		}
 	}
-	hs_compile_error_t *err = NULL;
-	if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)n, HS_MODE_BLOCK, NULL,
-				 &magic_db, &err) != HS_SUCCESS) {
-		/* A handler's magic the matcher refuses is a bug in that handler;
-		 * say which, or carving silently finds nothing. */
-		int bad = err ? err->expression : -1;
-		fprintf(stderr, "firmgate: internal error: magic table: %s (format %s)\n",
-			err && err->message ? err->message : "compile failed",
-			bad >= 0 && (size_t)bad < n ? magic_refs[bad].format->name : "?");
+	/* A magic the matcher refuses is a bug in its handler: name it and
+	 * build the table without it, so one bad entry cannot switch carving
+	 * off for every format. Ids stay the magic_refs index. */
+	size_t live = k;
+	for (int attempt = 0; attempt < 8; attempt++) {
+		hs_compile_error_t *err = NULL;
+		if (hs_compile_lit_multi(exprs, flags, ids, lens, (unsigned)live, HS_MODE_BLOCK, NULL,
+					 &magic_db, &err) == HS_SUCCESS)
+			break;
 		magic_db = NULL;
+		int bad = err ? err->expression : -1;
+		fprintf(stderr, "firmgate: internal error: magic table: %s (format %s); "
+			"that magic is left out\n", err && err->message ? err->message : "compile failed",
+			bad >= 0 && (size_t)bad < live ? magic_refs[ids[bad]].format->name : "?");
 		hs_free_compile_error(err);
-		goto out;
+		if (bad < 0 || (size_t)bad >= live)
+			goto out;
+		live--;
+		exprs[bad] = exprs[live];
+		lens[bad] = lens[live];
+		ids[bad] = ids[live];
 	}
+	if (!magic_db)
+		goto out;
 	magic_count = n;
 out:
 	free(exprs);
