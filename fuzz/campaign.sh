@@ -9,16 +9,19 @@
 # cracking, whose own budget is up to 20 s of estimated CPU per hash)
 # counts as a crash.
 #   fuzz/campaign.sh SECONDS TARGET...
+# FG_FUZZ_BUILD names the build directory (default build-fuzz), so two
+# campaigns can run side by side.
 set -u
 cd "$(dirname "$0")/.."
 secs=${1:-1800}
 [ $# -gt 0 ] && shift
-results=${FG_CAMPAIGN_RESULTS:-build-fuzz/campaign.tsv}
-CC=clang cmake -S . -B build-fuzz -DFG_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
+b=${FG_FUZZ_BUILD:-build-fuzz}
+results=${FG_CAMPAIGN_RESULTS:-$b/campaign.tsv}
+CC=clang cmake -S . -B "$b" -DFG_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null || exit 1
 for t in "$@"; do
-	cmake --build build-fuzz -j2 --target "fuzz_$t" >/dev/null || exit 1
+	cmake --build "$b" -j2 --target "fuzz_$t" >/dev/null || exit 1
 done
-seeds=build-fuzz/campaign-seeds
+seeds=$b/campaign-seeds
 rm -rf "$seeds"
 sh fuzz/make-seeds.sh "$seeds" "${FG_SHARED_DIR:-../shared}"
 keep=${FG_FUZZ_CACHE:-$HOME/.cache/firmgate/fuzz}
@@ -30,9 +33,9 @@ for t in "$@"; do
 	for f in tests/data/regress/"$t"/*; do
 		[ -f "$f" ] && cp "$f" "$seeds/$t/"
 	done
-	log=build-fuzz/campaign-$t.log
+	log=$b/campaign-$t.log
 	echo "== fuzz_$t: ${secs}s"
-	build-fuzz/fuzz/fuzz_$t -max_total_time="$secs" -max_len=1048576 -rss_limit_mb=2560 \
+	"$b/fuzz/fuzz_$t" -max_total_time="$secs" -max_len=1048576 -rss_limit_mb=2560 \
 		-timeout=${FG_FUZZ_TIMEOUT:-60} -print_final_stats=1 -artifact_prefix="fuzz/crashes/$t/" \
 		"$keep/$t" "$seeds/$t" > "$log" 2>&1
 	rc=$?
