@@ -4,11 +4,14 @@
 For each input (default: every sample under shared/samples that is a
 binary image, and the corpus images), runs `binwalk -Me` into a temporary
 directory and `firmgate unpack --list --json`, and compares the contents
-(SHA-256) of the regular files binwalk extracted with those in firmgate's
-file trees. binwalk's own carve artefacts -- files named by their hex
-offset (`1C.zip`, `3C0000.squashfs`, `40`) directly in an `_*.extracted`
-directory -- are intermediate chunks, not files of the firmware, and are
-left out; so are empty files. Prints a Markdown table with wall times;
+(SHA-256) of the regular files binwalk extracted with those of every
+file `firmgate unpack -o` writes (file-tree files and container
+contents). binwalk's own carve artefacts -- files named by their hex
+offset (`1C.zip`, `3C0000.squashfs`, `40`, and the byte-swapped
+`0.cramfs.swap`, or a label: `rom 67269c23.romfs`) directly in an
+`_*.extracted` directory -- are
+intermediate chunks, not files of the firmware, and are left out; so are
+empty files and copies of the input itself. Prints a Markdown table with wall times;
 exits 1 when firmgate misses a file binwalk found.
 
   bench/binwalk_files.py --firmgate build/firmgate [--shared ../shared]
@@ -25,7 +28,9 @@ import sys
 import tempfile
 import time
 
-ARTEFACT = re.compile(r"^[0-9A-Fa-f]+(\.[A-Za-z0-9_-]+)?$")
+ARTEFACT = re.compile(r"^[0-9A-Fa-f]+(\.[A-Za-z0-9_-]+)?(\.swap)?$")
+# chunks binwalk names by a label instead of the offset ("rom 67269c23.romfs")
+CHUNK_SUFFIX = (".romfs", ".squashfs", ".cramfs", ".jffs2", ".ubi", ".yaffs", ".uimage")
 SKIP_SUFFIX = (".md", ".txt", ".json", ".py")
 
 
@@ -57,7 +62,7 @@ def binwalk_files(inp, tmp):
             p = os.path.join(root, n)
             if os.path.islink(p) or not os.path.isfile(p):
                 continue
-            if carve_dir and ARTEFACT.match(n):
+            if carve_dir and (ARTEFACT.match(n) or n.endswith(CHUNK_SUFFIX)):
                 continue
             if os.path.getsize(p) == 0:
                 continue
@@ -65,22 +70,24 @@ def binwalk_files(inp, tmp):
     return files, took
 
 
-def firmgate_hashes(fg, inp):
+def firmgate_hashes(fg, inp, tmp):
+    """Every regular file `firmgate unpack -o` writes: the files of the
+    file trees and the decompressed or sliced contents of containers."""
+    out = os.path.join(tmp, "fg")
+    shutil.rmtree(out, ignore_errors=True)
     t0 = time.time()
-    p = subprocess.run([fg, "unpack", "--list", "--json", inp], stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, timeout=900)
+    subprocess.run([fg, "unpack", inp, "-o", out], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=900)
     took = time.time() - t0
-    try:
-        m = json.loads(p.stdout)
-    except ValueError:
-        return set(), 0, took
     hashes = set()
     n = 0
-    for t in m.get("trees", []):
-        for e in t["entries"]:
-            if e.get("type") == "file" and e.get("sha256"):
-                hashes.add(e["sha256"])
-                n += 1
+    for root, dirs, names in os.walk(out):
+        for nm in names:
+            p = os.path.join(root, nm)
+            if os.path.islink(p) or not os.path.isfile(p) or os.path.getsize(p) == 0:
+                continue
+            hashes.add(sha256(p))
+            n += 1
     return hashes, n, took
 
 
@@ -118,7 +125,8 @@ def main():
     with tempfile.TemporaryDirectory(dir="/dev/shm" if os.path.isdir("/dev/shm") else None) as tmp:
         for inp in inputs:
             bw, bt = binwalk_files(inp, tmp)
-            fh, fn, ft = firmgate_hashes(a.firmgate, inp)
+            fh, fn, ft = firmgate_hashes(a.firmgate, inp, tmp)
+            fh.add(sha256(inp))  # binwalk's carve of a whole-file chunk is the input itself
             missing = [bw[h] for h in bw if h not in fh]
             missing_total += len(missing)
             name = os.path.relpath(inp, a.shared) if inp.startswith(a.shared) else os.path.basename(inp)
