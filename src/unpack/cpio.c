@@ -152,9 +152,64 @@ static const fg_arc_kind cpio_kind = {
 	.align = cpio_align,
 };
 
+/* Bytes of the ASCII cpio stream whose headers chain: from the first
+ * header through the trailer, every header's name and content inside the
+ * data and the next header where alignment puts it. libarchive is handed
+ * only that prefix: when a header is damaged it resynchronises by
+ * scanning forward for the next magic, and would then trust a header our
+ * per-entry check never saw (fuzzing: a 4 GiB name allocation). Binary
+ * forms (16-bit sizes) and a stream that does not start with an ASCII
+ * header are passed whole. An entry whose content runs past the end is
+ * the last one and is kept (truncated). *BROKEN is set when a header did
+ * not chain. */
+static size_t ascii_prefix(const uint8_t *data, size_t len, bool *broken)
+{
+	size_t pos = 0;
+	*broken = false;
+	for (unsigned n = 0; pos < len; n++) {
+		bool newc = len - pos >= NEWC_HDR && (!memcmp(data + pos, "070701", 6) ||
+						      !memcmp(data + pos, "070702", 6));
+		bool odc = !newc && len - pos >= ODC_HDR && !memcmp(data + pos, "070707", 6);
+		if (!newc && !odc) {
+			*broken = n > 0;
+			return n ? pos : len;
+		}
+		size_t hdr = newc ? NEWC_HDR : ODC_HDR;
+		uint64_t name = newc ? field(data + pos + 94, 8, 16) : field(data + pos + 59, 6, 8);
+		uint64_t size = newc ? field(data + pos + 54, 8, 16) : field(data + pos + 65, 11, 8);
+		if (name == UINT64_MAX || size == UINT64_MAX || name > len - pos - hdr) {
+			*broken = true;
+			return pos;
+		}
+		uint64_t next = pos + hdr + name;
+		if (newc)
+			next = (next + 3) & ~(uint64_t)3;
+		if (next > len) {
+			*broken = true;
+			return pos;
+		}
+		if (size > len - next)
+			return len; /* the last entry, its content cut short: kept as truncated */
+		bool trailer = name == 11 && !memcmp(data + pos + hdr, "TRAILER!!!", 10);
+		next += size;
+		if (newc)
+			next = (next + 3) & ~(uint64_t)3;
+		pos = next > len ? len : (size_t)next;
+		if (trailer)
+			return pos;
+	}
+	return len;
+}
+
 static int cpio_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, size_t len)
 {
-	return fg_archive_unpack(ctx, root, data, len, &cpio_kind);
+	bool broken;
+	size_t keep = ascii_prefix(data, len, &broken);
+	int rc = fg_archive_unpack(ctx, root, data, keep, &cpio_kind);
+	if (broken)
+		fg_unpack_truncated(ctx, root, "cpio header at offset %zu does not fit the archive; "
+				    "entries from there on were not read", keep);
+	return rc;
 }
 
 static const fg_magic cpio_magics[] = {
