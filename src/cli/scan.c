@@ -399,26 +399,34 @@ static bool gate_failed(const fg_result *res, const scan_args *a)
 /* ---- progress on a terminal ------------------------------------------------------ */
 
 typedef struct progress_view {
-	bool drawn;
+	int width;    /* of the line last drawn */
 } progress_view;
 
-/* One line, redrawn in place, once the scan has taken a second. */
+/* One line, redrawn in place with a carriage return (no escape sequence,
+ * so NO_COLOR and dumb terminals are safe), once the scan has taken a
+ * second; blanked when the scan ends. */
 static void show_progress(const fg_progress *p, void *arg)
 {
 	progress_view *v = arg;
 	if (p->stage == FG_STAGE_DONE) {
-		if (v->drawn)
-			fputs("\r\033[K", stderr);
-		v->drawn = false;
+		if (v->width)
+			fprintf(stderr, "\r%*s\r", v->width, "");
+		v->width = 0;
 		return;
 	}
 	if (p->elapsed < 1.0)
 		return;
-	fprintf(stderr, "\r\033[Kfirmgate: %-10s %5.1fs  %.1f MiB unpacked, %llu files",
-		fg_stage_name(p->stage), p->elapsed, (double)p->bytes / 1048576.0,
-		(unsigned long long)p->files);
+	char line[160];
+	int n = snprintf(line, sizeof(line), "firmgate: %-10s %5.1fs  %.1f MiB unpacked, %llu files",
+			 fg_stage_name(p->stage), p->elapsed, (double)p->bytes / 1048576.0,
+			 (unsigned long long)p->files);
+	if (n < 0)
+		return;
+	/* pad over the rest of a longer line drawn before */
+	fprintf(stderr, "\r%-*s", v->width > n ? v->width : n, line);
 	fflush(stderr);
-	v->drawn = true;
+	if (n > v->width)
+		v->width = n;
 }
 
 /* The suppressions file: --suppress FILE, else the default one in the
@@ -449,7 +457,7 @@ int fg_cmd_scan(int argc, char **argv)
 			a.opts.suppress_file);
 	if (a.opts.suppress_file && fg_suppressions_validate(a.opts.suppress_file, stderr))
 		return FG_EXIT_USAGE;
-	progress_view view = { false };
+	progress_view view = { 0 };
 	if (!a.quiet && isatty(STDERR_FILENO)) {
 		a.opts.progress = show_progress;
 		a.opts.progress_arg = &view;

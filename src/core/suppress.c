@@ -186,6 +186,15 @@ static bool known_entry_key(const char *k)
 
 /* ---- suppressions: ------------------------------------------------------------- */
 
+/* A copy in the arena; out of memory is remembered (the policy is then refused). */
+static char *keep(pstate *st, const char *s)
+{
+	char *copy = fg_arena_strdup(st->arena, s);
+	if (!copy)
+		st->p->oom = true;
+	return copy;
+}
+
 /* Reads one value of entry E; returns false when it is invalid. */
 static bool read_field(pstate *st, fg_suppression *e, const char *key, const fg_yaml_node *v,
 		       const char *field)
@@ -200,7 +209,7 @@ static bool read_field(pstate *st, fg_suppression *e, const char *key, const fg_
 			    "as in the JSON report's findings[].fingerprint)", shown(s, b, sizeof(b)));
 			return false;
 		}
-		char *lower = fg_arena_strdup(st->arena, s);
+		char *lower = keep(st, s);
 		for (char *c = lower; c && *c; c++)
 			*c = (char)tolower((unsigned char)*c);
 		e->fingerprint = lower;
@@ -213,7 +222,7 @@ static bool read_field(pstate *st, fg_suppression *e, const char *key, const fg_
 		if (!names_a_check(s))
 			say(st, true, v, field, "'%s' matches no check (see docs/CHECKS.md)",
 			    shown(s, b, sizeof(b)));
-		e->check = fg_arena_strdup(st->arena, s);
+		e->check = keep(st, s);
 	} else if (!strcmp(key, "path")) {
 		if (strlen(s) > 4 * MAX_PATTERN) {
 			say(st, false, v, field, "longer than %d characters", 4 * MAX_PATTERN);
@@ -223,13 +232,13 @@ static bool read_field(pstate *st, fg_suppression *e, const char *key, const fg_
 			say(st, false, v, field, "more than %d '*' in one glob", MAX_STARS);
 			return false;
 		}
-		e->path = fg_arena_strdup(st->arena, s);
+		e->path = keep(st, s);
 	} else if (!strcmp(key, "subject")) {
-		e->subject = fg_arena_strdup(st->arena, s);
+		e->subject = keep(st, s);
 	} else if (!strcmp(key, "justification")) {
-		e->justification = fg_arena_strdup(st->arena, s);
+		e->justification = keep(st, s);
 	} else if (!strcmp(key, "owner")) {
-		e->owner = fg_arena_strdup(st->arena, s);
+		e->owner = keep(st, s);
 	} else if (!strcmp(key, "expires")) {
 		time_t t;
 		if (!fg_decl_valid_date(s, &t)) {
@@ -237,7 +246,7 @@ static bool read_field(pstate *st, fg_suppression *e, const char *key, const fg_
 			    shown(s, b, sizeof(b)));
 			return false;
 		}
-		e->expires = fg_arena_strdup(st->arena, s);
+		e->expires = keep(st, s);
 		/* the entry holds through its last day (UTC) */
 		e->expired = t + 86400 <= st->now;
 	}

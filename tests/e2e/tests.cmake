@@ -99,8 +99,15 @@ add_test(NAME e2e.diff
           --tmp ${CMAKE_BINARY_DIR}/test-tmp/diff)
 set_tests_properties(e2e.diff PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 900)
 
+add_test(NAME e2e.gate
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_gate.py
+          --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR} --shared ${FG_SHARED_DIR}
+          --source ${CMAKE_SOURCE_DIR} --tmp ${CMAKE_BINARY_DIR}/test-tmp/gate)
+set_tests_properties(e2e.gate PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 900 SKIP_RETURN_CODE 77)
+
 add_test(NAME e2e.manpage
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_manpage.py
           --firmgate $<TARGET_FILE:firmgate> --page ${CMAKE_SOURCE_DIR}/man/firmgate.1
           --ci-doc ${CMAKE_SOURCE_DIR}/docs/CI.md)
 set_tests_properties(e2e.manpage PROPERTIES TIMEOUT 120)
+
