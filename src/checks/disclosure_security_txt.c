@@ -361,7 +361,8 @@ size_t fg_security_txt_check(const char *text, size_t len, time_t now, fg_sectxt
 			s += 2; /* dash-escaped (RFC 4880 7.1) */
 			l -= 2;
 		}
-		if (s[0] == '#')
+		/* "- " alone leaves nothing (fuzzing: read past the line) */
+		if (l == 0 || s[0] == '#')
 			continue;
 		field(&p, line, s, l);
 	}

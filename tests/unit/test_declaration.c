@@ -502,6 +502,13 @@ TEST(security_txt_rfc9116)
 	problems p = { .n = 0 };
 	CHECK_INT_EQ(fg_security_txt_check("Contact: x\0y", 12, NOW, collect, &p), 1);
 	CHECK_STR_EQ(p.text[0], bin[0]);
+	/* a dash-escaped line of just "- " in a signed body: nothing to read
+	 * (fuzzing found a read past the line) */
+	problems q = { .n = 0 };
+	const char *signed_empty = "-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n- \n"
+				   "Contact: mailto:a@example.com\n";
+	fg_security_txt_check(signed_empty, strlen(signed_empty), NOW, collect, &q);
+	CHECK(q.n >= 1);
 }
 
 static fg_node *add_file(fg_result *r, fg_node *root, const char *path, const char *text)
