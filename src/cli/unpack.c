@@ -89,6 +89,9 @@ int fg_cmd_unpack(int argc, char **argv)
 		if (w != 0) {
 			fprintf(stderr, "firmgate unpack: %s\n", err);
 			rc = w < 0 ? FG_EXIT_USAGE : FG_EXIT_INTERNAL;
+		} else if (err[0]) {
+			/* entries written under another name: worth a line, not a failure */
+			fprintf(stderr, "firmgate unpack: %s\n", err);
 		}
 	}
 	fg_result_free(res);

@@ -196,17 +196,13 @@ size_t fg_node_path(const fg_node *n, char *buf, size_t cap)
 {
 	if (cap == 0)
 		return 0;
-	const fg_node *chain[512];
-	size_t depth = 0;
-	for (const fg_node *c = n; c && !(c->flags & FG_NODE_FSROOT); c = c->parent) {
-		if (depth == sizeof(chain) / sizeof(chain[0])) {
-			buf[0] = '\0';
-			return 0;
-		}
-		chain[depth++] = c;
-	}
-	size_t len = 0;
-	if (depth == 0) {
+	/* the length first, then the names from the last one back: no array
+	 * of ancestors, so no limit on depth (an archive may nest an entry
+	 * deeper than any such array; its path must still be built) */
+	size_t total = 0;
+	for (const fg_node *c = n; c && !(c->flags & FG_NODE_FSROOT); c = c->parent)
+		total += 1 + strlen(c->name);
+	if (total == 0) {
 		if (cap < 2) {
 			buf[0] = '\0';
 			return 0;
@@ -215,18 +211,21 @@ size_t fg_node_path(const fg_node *n, char *buf, size_t cap)
 		buf[1] = '\0';
 		return 1;
 	}
-	while (depth--) {
-		size_t nl = strlen(chain[depth]->name);
-		if (len + 1 + nl + 1 > cap) {
-			buf[len] = '\0';
-			return 0;
+	/* when the path does not fit, BUF keeps the leading components that do */
+	size_t end = total, kept = 0;
+	for (const fg_node *c = n; c && !(c->flags & FG_NODE_FSROOT); c = c->parent) {
+		size_t nl = strlen(c->name);
+		size_t start = end - nl - 1;
+		if (end < cap) {
+			if (!kept)
+				kept = end;
+			buf[start] = '/';
+			memcpy(buf + start + 1, c->name, nl);
 		}
-		buf[len++] = '/';
-		memcpy(buf + len, chain[depth]->name, nl);
-		len += nl;
+		end = start;
 	}
-	buf[len] = '\0';
-	return len;
+	buf[kept] = '\0';
+	return kept == total ? total : 0;
 }
 
 /* Carve roots are bookkeeping, not a format layer: the chain skips them,

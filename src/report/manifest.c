@@ -5,6 +5,7 @@
  * "firmgate-manifest/1", docs/FORMATS.md).
  */
 #include <openssl/evp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/result.h"
@@ -58,6 +59,9 @@ typedef struct walk {
 	fg_result *res;
 	fg_jsonw *w;
 	bool hashes;
+	char (*hex)[65];       /* precomputed digests, in entry order (or NULL) */
+	const fg_node **hnode; /* whose digest each one is */
+	size_t nhex, next_hex;
 } walk;
 
 static bool write_container(fg_node *n, void *ud)
@@ -133,12 +137,77 @@ static void write_entry(walk *k, const fg_node *n)
 	}
 	if (n->type == FG_NODE_FILE && k->hashes) {
 		char hex[65];
-		fg_sha256_hex(n->data, n->data_len, hex);
+		/* the precomputed list follows the same walk; the node check
+		 * keeps a short list (out of memory) from shifting digests */
+		if (k->hex && k->next_hex < k->nhex && k->hnode[k->next_hex] == n)
+			memcpy(hex, k->hex[k->next_hex++], sizeof(hex));
+		else
+			fg_sha256_hex(n->data, n->data_len, hex);
 		fg_jw_kstr(w, "sha256", hex);
 	}
 	if (n->flags & FG_NODE_TRUNCATED)
 		fg_jw_kstr(w, "note", n->note ? n->note : "incomplete");
 	fg_jw_obj_end(w);
+}
+
+typedef FG_VEC(const fg_node *) node_vec;
+
+/* Pushes the entries of FS in the order write_tree() visits them. */
+static void tree_order(const fg_fsinfo *fs, bool (*fn)(const fg_node *, void *), void *ud)
+{
+	node_vec stack = {0};
+	for (size_t i = fs->root->nchildren; i-- > 0;)
+		FG_VEC_PUSH(&stack, fs->root->children[i]);
+	while (stack.n) {
+		const fg_node *n = stack.v[--stack.n];
+		if (!fn(n, ud))
+			break;
+		for (size_t i = n->nchildren; i-- > 0;)
+			FG_VEC_PUSH(&stack, n->children[i]);
+	}
+	FG_VEC_FREE(&stack);
+}
+
+static bool push_file(const fg_node *n, void *ud)
+{
+	if (n->type == FG_NODE_FILE)
+		return FG_VEC_PUSH((node_vec *)ud, n);
+	return true;
+}
+
+/* Hashes every file of every tree up front, on the scan's --jobs
+ * threads; write_entry() then takes the digests in the same order. */
+static void precompute_hashes(walk *k)
+{
+	node_vec files = {0};
+	for (size_t i = 0; i < k->res->filesystems.n; i++)
+		tree_order(&k->res->filesystems.v[i], push_file, &files);
+	const uint8_t **data = files.n ? malloc(files.n * sizeof(*data)) : NULL;
+	size_t *len = files.n ? malloc(files.n * sizeof(*len)) : NULL;
+	char (*hex)[65] = files.n ? malloc(files.n * sizeof(*hex)) : NULL;
+	if (data && len && hex) {
+		for (size_t i = 0; i < files.n; i++) {
+			data[i] = files.v[i]->data;
+			len[i] = files.v[i]->data_len;
+		}
+		unsigned jobs = k->res->opts.jobs ? k->res->opts.jobs : 1;
+		fg_sha256_many(data, len, files.n, jobs, hex);
+		k->hex = hex;
+		k->hnode = files.v;
+		k->nhex = files.n;
+		hex = NULL;
+		files.v = NULL;
+	}
+	free(hex);
+	free(len);
+	free(data);
+	FG_VEC_FREE(&files);
+}
+
+static bool entry_cb(const fg_node *n, void *ud)
+{
+	write_entry(ud, n);
+	return true;
 }
 
 /* Entries of one file tree, not descending into nested containers. */
@@ -149,16 +218,7 @@ static void write_tree(walk *k, const fg_fsinfo *fs)
 	fg_jw_kstr(w, "container", fs->chain);
 	fg_jw_key(w, "entries");
 	fg_jw_arr(w);
-	FG_VEC(const fg_node *) stack = {0};
-	for (size_t i = fs->root->nchildren; i-- > 0;)
-		FG_VEC_PUSH(&stack, fs->root->children[i]);
-	while (stack.n) {
-		const fg_node *n = stack.v[--stack.n];
-		write_entry(k, n);
-		for (size_t i = n->nchildren; i-- > 0;)
-			FG_VEC_PUSH(&stack, n->children[i]);
-	}
-	FG_VEC_FREE(&stack);
+	tree_order(fs, entry_cb, k);
 	fg_jw_arr_end(w);
 	fg_jw_obj_end(w);
 }
@@ -168,7 +228,8 @@ int fg_report_manifest(const fg_result *cres, FILE *out)
 	fg_result *res = (fg_result *)cres; /* chains are cached in the tree's arena */
 	fg_jsonw w;
 	fg_jw_init(&w, out);
-	walk k = { res, &w, true };
+	walk k = { res, &w, true, NULL, NULL, 0, 0 };
+	precompute_hashes(&k);
 	fg_jw_obj(&w);
 	fg_jw_kstr(&w, "schema", "firmgate-manifest/1");
 	fg_jw_kstr(&w, "input", res->input_name);
@@ -182,5 +243,7 @@ int fg_report_manifest(const fg_result *cres, FILE *out)
 		write_tree(&k, &res->filesystems.v[i]);
 	fg_jw_arr_end(&w);
 	fg_jw_obj_end(&w);
+	free(k.hex);
+	free(k.hnode);
 	return ferror(out) ? -1 : 0;
 }

@@ -21,6 +21,11 @@ bool fg_input_coverage(const fg_node *root, fg_coverage *out);
 /* Lower-case hex SHA-256 of DATA (manifest.c). */
 void fg_sha256_hex(const uint8_t *data, size_t len, char out[65]);
 
+/* HEX[i] = fg_sha256_hex(DATA[i], LEN[i]) for i < N, on up to JOBS
+ * threads; content shared by several entries is hashed once. hashes.c */
+int fg_sha256_many(const uint8_t *const *data, const size_t *len, size_t n, unsigned jobs,
+		   char (*hex)[65]);
+
 /* Every regular file, hard link and symlink of every file tree of R, in
  * tree order, not descending into nested containers (they are file trees
  * of their own). PATH is absolute in the tree; CONTENT is the file's

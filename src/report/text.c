@@ -18,16 +18,42 @@ static const palette ansi = {
 	"\033[32m", "\033[31m",
 };
 
+/* Paths, messages, excerpts and diagnostics carry names from the image:
+ * a control character (a newline forging a line, an ESC sequence driving
+ * the terminal) is printed as \xNN, C1 controls in UTF-8 too, and a
+ * backslash as \\. */
+static void put_safe(FILE *out, const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c; c++) {
+		if (*c < 0x20 || *c == 0x7f) {
+			fprintf(out, "\\x%02x", *c);
+		} else if (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) {
+			fprintf(out, "\\xc2\\x%02x", c[1]);
+			c++;
+		} else if (*c == '\\') {
+			fputs("\\\\", out);
+		} else {
+			fputc(*c, out);
+		}
+	}
+}
+
 static void print_finding(FILE *out, const palette *p, const fg_finding *f, bool verbose)
 {
-	fprintf(out, "  %s%-8s%s %s%s%s%s\n", p->sev[f->severity], fg_severity_name(f->severity),
-		p->reset, p->bold, f->message, p->reset, f->suppression ? "  [suppressed]" : "");
-	fprintf(out, "           %s%s", f->path, f->line ? "" : "");
+	fprintf(out, "  %s%-8s%s %s", p->sev[f->severity], fg_severity_name(f->severity),
+		p->reset, p->bold);
+	put_safe(out, f->message);
+	fprintf(out, "%s%s\n", p->reset, f->suppression ? "  [suppressed]" : "");
+	fputs("           ", out);
+	put_safe(out, f->path);
 	if (f->line)
 		fprintf(out, ":%u", f->line);
 	fprintf(out, "  %s[%s]%s\n", p->dim, f->check_id, p->reset);
-	if (f->excerpt)
-		fprintf(out, "           %s> %s%s\n", p->dim, f->excerpt, p->reset);
+	if (f->excerpt) {
+		fprintf(out, "           %s> ", p->dim);
+		put_safe(out, f->excerpt);
+		fprintf(out, "%s\n", p->reset);
+	}
 	if (f->severity_overridden)
 		fprintf(out, "           %sseverity %s by a severity rule (the check says %s)%s\n", p->dim,
 			fg_severity_name(f->severity), fg_severity_name(f->original_severity), p->reset);
@@ -41,7 +67,9 @@ static void print_finding(FILE *out, const palette *p, const fg_finding *f, bool
 		fprintf(out, "%s\n", p->reset);
 	}
 	if (verbose) {
-		fprintf(out, "           in %s\n", f->container);
+		fputs("           in ", out);
+		put_safe(out, f->container);
+		fputc('\n', out);
 		fprintf(out, "           fix: %s\n", f->remediation);
 		fprintf(out, "           fingerprint %s\n", f->fingerprint);
 	}
@@ -229,8 +257,11 @@ static void print_diagnostics(FILE *out, const palette *p, const fg_result *r, b
 			fprintf(out, "  ... more in the JSON report\n");
 			break;
 		}
-		fprintf(out, "  %s %s: %s%s%s\n", fg_diag_level_name(d->level), d->stage, d->where,
-			*d->where ? ": " : "", d->message);
+		fprintf(out, "  %s %s: ", fg_diag_level_name(d->level), d->stage);
+		put_safe(out, d->where);
+		fputs(*d->where ? ": " : "", out);
+		put_safe(out, d->message);
+		fputc('\n', out);
 	}
 }
 

@@ -169,6 +169,29 @@ static int map_fd(fg_tree *t, fg_node *n, int fd, size_t size)
 	return 0;
 }
 
+void fg_unpack_release_input(const fg_tree *tree, const uint8_t *p, size_t n)
+{
+	const fg_node *in = tree->root;
+	/* only the input file's own mapping: PROT_READ, MAP_PRIVATE, never
+	 * written, so dropping its pages loses nothing */
+	if (!in || in->type != FG_NODE_FILE || !in->data || !p || n == 0 ||
+	    p < in->data || n > in->data_len || (size_t)(p - in->data) > in->data_len - n)
+		return;
+	bool mapped = false;
+	for (size_t i = 0; i < tree->maps.n; i++)
+		if (tree->maps.v[i].addr == (const void *)in->data)
+			mapped = true;
+	if (!mapped)
+		return;
+	long page = sysconf(_SC_PAGESIZE);
+	if (page <= 0)
+		page = 4096;
+	uintptr_t lo = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+	uintptr_t hi = ((uintptr_t)p + n) & ~((uintptr_t)page - 1);
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 typedef struct hardlink_seen {
 	dev_t dev;
 	ino_t ino;
@@ -397,6 +420,9 @@ static fg_node *run_handler(work_queue *q, fg_node *file, const fg_format *fmt,
 	}
 	*used = ctx.root->src_length && ctx.root->src_length <= len ? ctx.root->src_length : len;
 	ctx.root->src_length = *used;
+	/* the handler has read its chunk: the input's pages it covered are
+	 * not needed until the files that are slices of it are written */
+	fg_unpack_release_input(q->tree, data, (size_t)*used);
 	count(q, true);
 	return ctx.root;
 }
@@ -593,11 +619,16 @@ static void unpack_one(work_queue *q, fg_scanner *scanner, fg_node *file)
 		return;
 	}
 	fg_candidate_vec cands = {0};
+	/* only what the first chunk left: a hit before POS would be skipped
+	 * anyway, and the chunk's bytes (most of the blob, often) are not
+	 * read a second time */
 	if (pos < len && scanner &&
-	    !fg_scanner_find(scanner, data, len, MAX_CANDIDATES_PER_BLOB, &cands))
+	    !fg_scanner_find(scanner, data + pos, len - (size_t)pos, MAX_CANDIDATES_PER_BLOB, &cands))
 		fg_diag_add(q->diags, FG_DIAG_WARNING, "unpack", fg_node_chain(q->tree, file),
 			    "more than %d magic candidates: carving stopped early",
 			    MAX_CANDIDATES_PER_BLOB);
+	for (size_t i = 0; i < cands.n; i++)
+		cands.v[i].start += pos;
 	for (size_t i = 0; i < cands.n; i++) {
 		const fg_candidate *c = &cands.v[i];
 		if (c->start < pos || c->start >= len || (leaf && c->start == 0))

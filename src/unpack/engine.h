@@ -27,6 +27,12 @@ typedef struct fg_unpack_stats {
  * a one-line reason in ERRBUF ("cannot open ...: No such file"). */
 int fg_unpack_load(fg_tree *tree, const char *input, char *errbuf, size_t errlen);
 
+/* Done with bytes P..P+N of the input: when they lie in a file the tree
+ * mapped read-only, their pages leave the process's memory (they come
+ * back from the page cache if read again, unchanged). Anything else
+ * (decompressed buffers) is left alone. */
+void fg_unpack_release_input(const fg_tree *tree, const uint8_t *p, size_t n);
+
 /* Unpacks every container in the tree, recursively. */
 void fg_unpack_all(fg_tree *tree, fg_budget *budget, fg_diag_list *diags, unsigned jobs,
 		   fg_unpack_stats *stats);

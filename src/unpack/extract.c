@@ -13,20 +13,47 @@
  *
  * Layout: a file that held something becomes the file itself plus a
  * directory "<name>.unpacked" beside it with what came out of it.
+ *
+ * An image may hold names this host cannot create (a component longer
+ * than NAME_MAX) or a name already taken (a sibling called like another
+ * file's "<name>.unpacked"), and nesting deeper than we follow: none of
+ * that is an I/O error. Such an entry is written as "<first 200
+ * bytes>~N" (the manifest keeps its real name) or, past the nesting
+ * limit, left out, and ERR says how many, with a 0 return.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/result.h"
+#include "unpack/engine.h"
 
 typedef struct writer {
+	const fg_tree *tree;   /* whose input mapping written slices release */
 	unsigned written, links, skipped, failed;
+	unsigned renamed, too_deep;
 } writer;
+
+#define EXTRACT_MAX_DEPTH 512   /* one open directory per level */
+#define ALT_NAME_TRIES 100
+
+/* The host refused NAME for a reason the image caused, not the disk. */
+static bool name_refused(void)
+{
+	return errno == ENAMETOOLONG || errno == EEXIST;
+}
+
+/* The I-th stand-in for NAME: short enough for any host, unique per I. */
+static const char *alt_name(const char *name, int i, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%.200s~%d", name, i);
+	return buf;
+}
 
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
@@ -46,13 +73,26 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 static int write_file(writer *w, int dfd, const char *name, const fg_node *n)
 {
 	const fg_node *c = fg_node_content(n);
-	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			(n->mode & 0777) | 0600);
+	char alt[256];
+	const char *use = name;
+	int fd = -1;
+	for (int i = 1; i <= ALT_NAME_TRIES; i++) {
+		fd = openat(dfd, use, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    (n->mode & 0777) | 0600);
+		if (fd >= 0 || !name_refused())
+			break;
+		use = alt_name(name, i, alt, sizeof(alt));
+	}
 	if (fd < 0) {
 		w->failed++;
 		return -1;
 	}
+	if (use != name)
+		w->renamed++;
 	int rc = c && c->data_len ? write_all(fd, c->data, c->data_len) : 0;
+	if (c && c->data_len)
+		/* a slice of the input: written, its pages can go again */
+		fg_unpack_release_input(w->tree, c->data, c->data_len);
 	if (close(fd) != 0 || rc != 0) {
 		w->failed++;
 		return -1;
@@ -61,11 +101,46 @@ static int write_file(writer *w, int dfd, const char *name, const fg_node *n)
 	return 0;
 }
 
-static int make_dir(int dfd, const char *name)
+/* An existing directory of that name is written into (the tree has no
+ * two siblings of one name, so it is an "<x>.unpacked" of ours); a name
+ * the host refuses or one taken by a non-directory gets a stand-in. */
+static int make_dir(writer *w, int dfd, const char *name)
 {
-	if (mkdirat(dfd, name, 0755) != 0 && errno != EEXIST)
-		return -1;
-	return openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char alt[256];
+	const char *use = name;
+	for (int i = 1; i <= ALT_NAME_TRIES; i++) {
+		if (mkdirat(dfd, use, 0755) != 0 && errno != EEXIST) {
+			if (errno != ENAMETOOLONG)
+				return -1;
+		} else {
+			int fd = openat(dfd, use, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0 || (errno != ENOTDIR && errno != ELOOP)) {
+				if (fd >= 0 && use != name)
+					w->renamed++;
+				return fd;
+			}
+		}
+		use = alt_name(name, i, alt, sizeof(alt));
+	}
+	return -1;
+}
+
+static void make_link(writer *w, int dfd, const char *name, const char *target)
+{
+	char alt[256];
+	const char *use = name;
+	for (int i = 1; i <= ALT_NAME_TRIES; i++) {
+		if (symlinkat(target, dfd, use) == 0) {
+			w->links++;
+			if (use != name)
+				w->renamed++;
+			return;
+		}
+		if (!name_refused())
+			break;
+		use = alt_name(name, i, alt, sizeof(alt));
+	}
+	w->failed++;
 }
 
 static void write_children(writer *w, int dfd, const fg_node *dir, unsigned depth);
@@ -75,10 +150,11 @@ static int unpacked_dir(int dfd, const char *name)
 {
 	char buf[512];
 	for (int i = 0; i < 100; i++) {
+		/* a name near NAME_MAX would not take the suffix: cut it */
 		if (i == 0)
-			snprintf(buf, sizeof(buf), "%.400s.unpacked", name);
+			snprintf(buf, sizeof(buf), "%.200s.unpacked", name);
 		else
-			snprintf(buf, sizeof(buf), "%.400s.unpacked~%d", name, i);
+			snprintf(buf, sizeof(buf), "%.200s.unpacked~%d", name, i);
 		if (mkdirat(dfd, buf, 0755) == 0)
 			return openat(dfd, buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (errno != EEXIST)
@@ -92,7 +168,7 @@ static void write_node(writer *w, int dfd, const fg_node *n, unsigned depth)
 	const char *name = *n->name ? n->name : "unnamed";
 	switch (n->type) {
 	case FG_NODE_DIR: {
-		int sub = make_dir(dfd, name);
+		int sub = make_dir(w, dfd, name);
 		if (sub < 0) {
 			w->failed++;
 			return;
@@ -102,8 +178,8 @@ static void write_node(writer *w, int dfd, const fg_node *n, unsigned depth)
 		return;
 	}
 	case FG_NODE_SYMLINK:
-		if (n->link_target && symlinkat(n->link_target, dfd, name) == 0)
-			w->links++;
+		if (n->link_target)
+			make_link(w, dfd, name, n->link_target);
 		else
 			w->failed++;
 		return;
@@ -128,8 +204,8 @@ static void write_node(writer *w, int dfd, const fg_node *n, unsigned depth)
 
 static void write_children(writer *w, int dfd, const fg_node *dir, unsigned depth)
 {
-	if (depth > 512) {
-		w->failed++;
+	if (depth > EXTRACT_MAX_DEPTH) {
+		w->too_deep += (unsigned)dir->nchildren;
 		return;
 	}
 	for (size_t i = 0; i < dir->nchildren; i++)
@@ -159,6 +235,8 @@ static bool dir_is_empty(int dfd)
 
 int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *err, size_t errlen)
 {
+	if (errlen)
+		err[0] = '\0';
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
 		return -1;
@@ -173,7 +251,7 @@ int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *er
 		snprintf(err, errlen, "%s: directory is not empty (use --force to write into it)", dir);
 		return -1;
 	}
-	writer w = {0};
+	writer w = { .tree = &res->tree };
 	const fg_node *root = res->tree.root;
 	if (root->type == FG_NODE_DIR) {
 		write_children(&w, dfd, root, 0);
@@ -197,9 +275,21 @@ int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *er
 	}
 	close(dfd);
 	if (w.failed) {
-		snprintf(err, errlen, "%s: %u entr%s could not be written (name clash or I/O error)", dir,
+		snprintf(err, errlen, "%s: %u entr%s could not be written (I/O error)", dir,
 			 w.failed, w.failed == 1 ? "y" : "ies");
 		return 1;
 	}
+	if (w.renamed && w.too_deep)
+		snprintf(err, errlen, "%s: %u entr%s written as NAME~N (name too long for this host "
+			 "or taken), %u not written (nested deeper than %d); the manifest has them all",
+			 dir, w.renamed, w.renamed == 1 ? "y" : "ies", w.too_deep, EXTRACT_MAX_DEPTH);
+	else if (w.renamed)
+		snprintf(err, errlen, "%s: %u entr%s written as NAME~N (name too long for this host "
+			 "or taken); the manifest has the real names", dir, w.renamed,
+			 w.renamed == 1 ? "y" : "ies");
+	else if (w.too_deep)
+		snprintf(err, errlen, "%s: %u entr%s not written (nested deeper than %d); the "
+			 "manifest has them", dir, w.too_deep, w.too_deep == 1 ? "y" : "ies",
+			 EXTRACT_MAX_DEPTH);
 	return 0;
 }

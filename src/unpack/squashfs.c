@@ -736,10 +736,68 @@ static uint64_t salvage_blocks(const sq_image *sq, sq_reader *r, const sq_job *j
 	return got;
 }
 
+/*
+ * Whole data blocks of a job, decompressed straight from the mapped image
+ * into the file's buffer. The data reader would copy each block out of
+ * the image, decompress it into its own block buffer and copy it again;
+ * here the compressor writes where the bytes belong. Returns the bytes
+ * done from J->off; whatever this does not do (a fragment tail, a block
+ * out of bounds or that does not decompress to exactly its size) is left
+ * to the data reader, which reports it.
+ */
+static uint64_t direct_blocks(const sq_image *sq, sq_reader *r, const sq_job *j)
+{
+	const mem_file *img = (const mem_file *)sq->file;
+	const sqfs_inode_generic_t *gi = j->gi;
+	uint64_t bs = sq->super.block_size, size = j->node->size;
+	size_t nblocks = sqfs_inode_get_file_block_count(gi);
+	if (!bs || j->off % bs)
+		return 0;
+	size_t b = (size_t)(j->off / bs);
+	if (b >= nblocks)
+		return 0;
+	sqfs_u64 pos = 0;
+	sqfs_inode_get_file_block_start(gi, &pos);
+	for (size_t i = 0; i < b; i++)
+		pos += SQFS_ON_DISK_BLOCK_SIZE(gi->extra[i]);
+	uint64_t done = 0;
+	for (; b < nblocks && done < j->len; b++) {
+		uint64_t at = (uint64_t)b * bs;
+		uint64_t want = size - at < bs ? size - at : bs;
+		if (at >= size || want > j->len - done)
+			break;
+		uint8_t *dst = j->buf + j->off + done;
+		sqfs_u32 disk = SQFS_ON_DISK_BLOCK_SIZE(gi->extra[b]);
+		if (disk == 0) {
+			memset(dst, 0, (size_t)want); /* sparse */
+		} else {
+			if (pos > img->len || disk > img->len - pos)
+				break;
+			if (!SQFS_IS_BLOCK_COMPRESSED(gi->extra[b])) {
+				if (disk != want)
+					break;
+				memcpy(dst, img->data + pos, disk);
+			} else if (r->cmp->do_block(r->cmp, img->data + pos, disk, dst,
+						    (sqfs_u32)want) != (sqfs_s32)want) {
+				break;
+			}
+		}
+		pos += disk;
+		done += want;
+	}
+	return done;
+}
+
 static void run_job(const sq_image *sq, sq_reader *r, sq_job *j)
 {
-	sqfs_s32 got = sqfs_data_reader_read(r->rd, j->gi, j->off, j->buf + j->off, (sqfs_u32)j->len);
-	if (got == (sqfs_s32)j->len) {
+	uint64_t done = direct_blocks(sq, r, j);
+	if (done == j->len) {
+		j->got = j->len;
+		return;
+	}
+	sqfs_s32 got = sqfs_data_reader_read(r->rd, j->gi, j->off + done, j->buf + j->off + done,
+					     (sqfs_u32)(j->len - done));
+	if (got == (sqfs_s32)(j->len - done)) {
 		j->got = j->len;
 		return;
 	}

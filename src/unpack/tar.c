@@ -106,9 +106,29 @@ static const fg_arc_kind tar_kind = {
 	.align = tar_align,
 };
 
+/* Every writer ends a tar with zero blocks, and libarchive consumes them
+ * with the archive; it also ends quietly where the data ends without
+ * them, so a tar cut exactly between two entries would pass for a whole
+ * one. The last block consumed tells: zeros, or an entry's. (A last
+ * entry whose content ends in a block of zeros passes unnoticed.) */
+static bool tar_has_end(const uint8_t *data, uint64_t used)
+{
+	if (used < TAR_BLOCK)
+		return false;
+	for (uint64_t i = used - TAR_BLOCK; i < used; i++)
+		if (data[i])
+			return false;
+	return true;
+}
+
 static int tar_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, size_t len)
 {
-	return fg_archive_unpack(ctx, root, data, len, &tar_kind);
+	int rc = fg_archive_unpack(ctx, root, data, len, &tar_kind);
+	if (rc == 0 && !(root->flags & FG_NODE_TRUNCATED) && root->src_length <= len &&
+	    !tar_has_end(data, root->src_length))
+		fg_unpack_truncated(ctx, root, "no end-of-archive blocks after entry data: "
+				    "the archive may be cut short");
+	return rc;
 }
 
 /* v7 archives have no magic: they are found only at the start of a file. */

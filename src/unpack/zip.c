@@ -21,6 +21,8 @@
  * where the Unix modes live.
  */
 #include <archive.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/cursor.h"
@@ -368,6 +370,69 @@ static const fg_arc_kind zip_streamable = {
 	.compressed = true,
 };
 
+typedef struct cd_ref {
+	uint64_t lfh;            /* local header offset the entry names */
+	uint64_t at;             /* where the entry is in the central directory */
+} cd_ref;
+
+static int cd_ref_cmp(const void *a, const void *b)
+{
+	const cd_ref *x = a, *y = b;
+	if (x->lfh != y->lfh)
+		return x->lfh < y->lfh ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* Central-directory entries naming a local header an earlier entry names
+ * too: the zip-bomb trick of one compressed copy read under many names.
+ * libarchive reads each local header once, so without this the other
+ * names would vanish without a word. Returns how many, with the first
+ * such entry's name in NAME. */
+static uint64_t zip_overlaps(fg_unpack_ctx *ctx, const uint8_t *data, size_t len,
+			     const zip_layout *lay, char *name, size_t cap)
+{
+	uint64_t cd, cd_size;
+	if (!eocd_cd(data, len, lay->eocd, eocd64_before(data, len, lay->eocd), &cd, &cd_size) ||
+	    cd > len || cd_size > len - cd)
+		return 0;
+	uint64_t max = cd_size / CDH_LEN;
+	fg_budget *b = fg_unpack_budget(ctx);
+	if (max < 2 || !fg_budget_take_bytes(b, max * sizeof(cd_ref)))
+		return 0;
+	cd_ref *refs = malloc((size_t)max * sizeof(cd_ref));
+	size_t n = 0;
+	for (uint64_t p = cd; refs && n < max && sig_at(data, len, p, CDH_SIG) &&
+	     len - p >= CDH_LEN; ) {
+		const uint8_t *h = data + p;
+		uint64_t lfh = fg_load_u32le(h + 42);
+		if (lfh != 0xffffffffu)   /* ZIP64 offsets: not compared */
+			refs[n++] = (cd_ref){ lfh, p };
+		p += CDH_LEN + (uint64_t)le16(h + 28) + le16(h + 30) + le16(h + 32);
+	}
+	uint64_t dups = 0;
+	if (refs && n > 1) {
+		qsort(refs, n, sizeof(*refs), cd_ref_cmp);
+		uint64_t first = UINT64_MAX;
+		for (size_t i = 1; i < n; i++) {
+			if (refs[i].lfh != refs[i - 1].lfh)
+				continue;
+			dups++;
+			if (refs[i].at < first)
+				first = refs[i].at;
+		}
+		if (dups) {
+			const uint8_t *h = data + first;
+			size_t nl = le16(h + 28);
+			if (nl > len - first - CDH_LEN)
+				nl = len - first - CDH_LEN;
+			snprintf(name, cap, "%.*s", (int)(nl < 200 ? nl : 200), (const char *)h + CDH_LEN);
+		}
+	}
+	free(refs);
+	fg_budget_give_back_bytes(b, max * sizeof(cd_ref));
+	return dups;
+}
+
 static int zip_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, size_t len)
 {
 	zip_layout lay;
@@ -376,6 +441,12 @@ static int zip_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, si
 	size_t n = lay.end ? (size_t)lay.end : lay.walked ? (size_t)lay.walked : len;
 	bool seekable = lay.end && lay.consistent && lay.end - lay.eocd <= ZIP_SEEKABLE_TAIL;
 	int rc = fg_archive_unpack(ctx, root, data, n, seekable ? &zip_seekable : &zip_streamable);
+	char dup_name[208] = "";
+	uint64_t dups = seekable ? zip_overlaps(ctx, data, n, &lay, dup_name, sizeof(dup_name)) : 0;
+	if (dups)
+		fg_unpack_truncated(ctx, root, "%llu central-directory entries share another entry's "
+				    "local header (overlapping entries, a zip-bomb pattern) and were "
+				    "not read, the first \"%s\"", (unsigned long long)dups, dup_name);
 	if (rc < 0 && seekable && root->nchildren == 0) {
 		/* a damaged central directory: the local headers may still be
 		 * fine (the failure is already noted) */

@@ -111,3 +111,16 @@ add_test(NAME e2e.manpage
           --ci-doc ${CMAKE_SOURCE_DIR}/docs/CI.md)
 set_tests_properties(e2e.manpage PROPERTIES TIMEOUT 120)
 
+# The hostile-input suite (tests/hostile/, docs/ROBUSTNESS.md): bombs, path
+# traversal, symlink loops, cut and corrupted images, absurd counts, deep
+# nesting, hostile names; images made at test time. Writes hostile-results.md.
+# Under ASan the memory limit is a measured RSS budget, not RLIMIT_AS.
+set(FG_HOSTILE_ARGS "")
+if(FG_SANITIZE)
+  set(FG_HOSTILE_ARGS --sanitize)
+endif()
+add_test(NAME hostile.suite
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/tests/hostile/run_hostile.py
+          --firmgate $<TARGET_FILE:firmgate> --work ${CMAKE_BINARY_DIR}/test-tmp/hostile
+          --results ${CMAKE_BINARY_DIR}/hostile-results.md ${FG_HOSTILE_ARGS})
+set_tests_properties(hostile.suite PROPERTIES TIMEOUT 900)

@@ -24,6 +24,10 @@ Expectation fields of a case (all optional but name/file/category/why):
                points there: writing through it would land inside)
   victims      absolute files the runner creates with known content and
                checks unchanged after (hard links in the image point there)
+  containers   {format: n}: exactly N containers of that format (depth limit,
+               carving each copy once)
+  o_notice     regex the stderr of `unpack -o` must match (entries written
+               under another name or left out, with exit 0)
   present      paths (as in the manifest, "/a/b") some file tree must hold
   absent       paths no file tree may hold
   secret       a string the runner writes into a host file the image links
@@ -32,7 +36,6 @@ Expectation fields of a case (all optional but name/file/category/why):
 """
 import argparse
 import bz2
-import gzip
 import io
 import json
 import lzma
@@ -40,7 +43,6 @@ import os
 import random
 import re
 import shutil
-import stat
 import struct
 import subprocess
 import sys
@@ -63,8 +65,11 @@ def tool(name):
     return None
 
 
-def run(argv, **kw):
-    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True, **kw)
+def run(argv, env=None, **kw):
+    # same images on every run: mksquashfs stamps (and clamps) times with this
+    env = dict(env or os.environ, SOURCE_DATE_EPOCH="1700000000")
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True,
+                          env=env, **kw)
 
 
 def crc32_raw(data):
@@ -468,7 +473,7 @@ def bombs(g):
         g.add("bomb_zip_overlap", zip_overlap(200, 32 * MIB), "bomb",
               "zip whose 200 central-directory entries all name one 32 MiB deflated member "
               "(overlapping files: 6.4 GiB from one copy of the data)",
-              note=budget_note, slow=True)
+              note=r"share another entry's local header", slow=True)
     if g.want("bomb_zip_chain"):
         data = b"bottom of the chain\n"
         for i in range(40):
@@ -479,7 +484,7 @@ def bombs(g):
             data = bio.getvalue()
         g.add("bomb_zip_chain", data, "bomb",
               "zip in zip in zip ... 40 levels (past the depth limit of 16)",
-              note=r"depth limit")
+              note=r"depth limit", containers={"zip": 16})
 
 
 def zip_overlap(n, size):
@@ -659,13 +664,15 @@ def symlinks(g):
               % (p.count("/d")))
     else:
         g.skip("deep_dirs_squashfs", "mksquashfs not installed")
-    tb = b""
     path = "/".join(["d"] * 700)
+    tb = tar_longname("/".join(["d"] * 255) + "/ok.txt", b"ok\n")
     tb += tar_longname(path + "/deep.txt", b"deep\n")
     tb += tar_end()
     g.add("deep_dirs_tar", tb, "depth",
-          "tar with one entry 700 directories deep (paths, listings and extraction past 512)",
-          present=["/" + path + "/deep.txt"])
+          "tar with an entry 256 directories deep and one 700 deep (node paths used to stop "
+          "at 512 ancestors, extraction stops at 512 levels)",
+          present=["/" + path + "/deep.txt", "/" + "/".join(["d"] * 255) + "/ok.txt"],
+          o_notice=r"1 entry not written \(nested deeper than 512\)")
 
 
 # ---- images of every format, for cutting and corrupting ---------------------
@@ -683,10 +690,11 @@ def base_images(g):
         d = open(p, "rb").read()
         sb = struct.unpack_from("<IIIIIHHHHHHQQQQQQQQ", d)
         bounds = [4, 40, 95, 96]
-        for v in sb[12:19]:
+        for v in sb[13:19]:
             if v != SQ_NONE and v < len(d):
                 bounds += [v, v + 2, v + 8]
-        imgs["squashfs"] = (d, bounds, "mksquashfs -comp gzip -b 4096")
+        # bytes_used: after it only the padding to 4 KiB
+        imgs["squashfs"] = Base(d, bounds, "mksquashfs -comp gzip -b 4096", end=sb[12])
     else:
         g.skip("cut_squashfs_*", "mksquashfs not installed")
     # tar, by tar(1): GNU format
@@ -695,10 +703,14 @@ def base_images(g):
          "-cf", p, "-C", root, "."])
     d = open(p, "rb").read()
     bounds = []
+    end = 0
     with tarfile.open(p) as tf:
         for m in tf.getmembers():
             bounds += [m.offset, m.offset + 100, m.offset_data, m.offset_data + m.size // 2]
-    imgs["tar"] = (d, sorted(set(b for b in bounds if 0 < b < len(d))), "tar --format=gnu")
+            end = m.offset_data + (m.size + 511) // 512 * 512
+    # an end-of-archive block (tar(1) writes two, one is enough), then
+    # tar(1) pads the record with zeros
+    imgs["tar"] = Base(d, bounds, "tar --format=gnu", end=end + 512)
     if tool("cpio"):
         files = []
         for dp, dn, fn in os.walk(root):
@@ -716,10 +728,11 @@ def base_images(g):
             name_end = pos + 110 + ns
             data_start = name_end + (-name_end % 4)
             bounds += [pos, pos + 6, pos + 110, name_end - 1, data_start]
-            if d[pos + 110:pos + 110 + ns - 1] == b"TRAILER!!!":
-                break
             pos = data_start + fs + (-fs % 4)
-        imgs["cpio"] = (d, sorted(set(b for b in bounds if 0 < b < len(d))), "cpio -H newc")
+            if d[name_end - ns:name_end - 1] == b"TRAILER!!!":
+                break
+        # after the trailer only the padding to 512
+        imgs["cpio"] = Base(d, bounds, "cpio -H newc", end=pos)
     else:
         g.skip("cut_cpio_*", "cpio not installed")
     if tool("mkfs.jffs2"):
@@ -727,16 +740,22 @@ def base_images(g):
         run([tool("mkfs.jffs2"), "-r", root, "-o", p, "-l", "-e", "0x10000", "-n", "-q"])
         d = open(p, "rb").read()
         bounds = []
+        whole = set()
         pos = 0
+        end = 0
         while pos + 12 <= len(d):
             magic, ntype, totlen = struct.unpack_from("<HHI", d, pos)
             if magic != 0x1985 or totlen < 12:
                 pos += 4
                 continue
-            bounds += [pos, pos + 4, pos + 12, pos + totlen - 1]
+            bounds += [pos + 4, pos + 12, pos + totlen - 1]
+            # a log of nodes has no end marker: cut between two nodes (or in
+            # the alignment after one) it is a whole, smaller image
+            whole.update(range(pos + totlen, ((pos + totlen + 3) & ~3) + 1))
+            whole.add(pos)
+            end = pos + totlen
             pos += (totlen + 3) & ~3
-        imgs["jffs2"] = (d, sorted(set(b for b in bounds if 0 < b < len(d)))[:40],
-                         "mkfs.jffs2 -l -e 64KiB -n")
+        imgs["jffs2"] = Base(d, bounds, "mkfs.jffs2 -l -e 64KiB -n", end=end, whole=whole)
     else:
         g.skip("cut_jffs2_*", "mkfs.jffs2 not installed")
     if tool("mkfs.cramfs"):
@@ -747,7 +766,7 @@ def base_images(g):
         # the root directory's entries start at its offset
         root_off = (struct.unpack_from("<I", d, 72)[0] >> 6) * 4
         bounds += [root_off, root_off + 12, root_off + 20]
-        imgs["cramfs"] = (d, sorted(set(b for b in bounds if 0 < b < len(d))), "mkfs.cramfs")
+        imgs["cramfs"] = Base(d, bounds, "mkfs.cramfs", end=struct.unpack_from("<I", d, 4)[0])
     else:
         g.skip("cut_cramfs_*", "mkfs.cramfs not installed")
     if tool("mke2fs"):
@@ -755,7 +774,8 @@ def base_images(g):
         with open(p, "wb") as f:
             f.truncate(1 * MIB)
         run([tool("mke2fs"), "-q", "-F", "-t", "ext2", "-b", "1024", "-N", "64", "-d", root,
-             "-E", "root_owner=0:0", "-U", "00000000-0000-0000-0000-000000000001", p],
+             "-E", "root_owner=0:0,hash_seed=00000000-0000-0000-0000-000000000002",
+             "-U", "00000000-0000-0000-0000-000000000001", p],
             env=dict(os.environ, E2FSPROGS_FAKE_TIME="1700000000"))
         d = open(p, "rb").read()
         bounds = [1024, 1024 + 84, 2048, 2048 + 32]
@@ -763,40 +783,65 @@ def base_images(g):
         bounds += [bb * 1024, ib * 1024, it * 1024, it * 1024 + 128, it * 1024 + 256]
         # the last used block: cut inside the data
         bounds += [len(d.rstrip(b"\0")) - 1]
-        imgs["ext2"] = (d, sorted(set(b for b in bounds if 0 < b < len(d))), "mke2fs -t ext2 -d")
+        imgs["ext2"] = Base(d, bounds, "mke2fs -t ext2 -b 1024 -d (1 MiB)")
     else:
         g.skip("cut_ext2_*", "mke2fs not installed")
     payload = gzip_member(open(os.path.join(root, "www/index.html"), "rb").read() * 20,
                           name=b"index.html")
     d = uimage(payload)
-    imgs["uimage"] = (d, [4, 8, 32, 63, 64, 65, 64 + 10, 64 + len(payload) // 2],
-                      "uImage (hand-made header) of a gzip")
-    tarball = imgs["tar"][0]
+    imgs["uimage"] = Base(d, [4, 8, 32, 63, 64, 65, 64 + 10, 64 + len(payload) // 2],
+                          "uImage (hand-made header) of a gzip")
+    tarball = imgs["tar"].data
     part1 = gzip_member(b"kernel placeholder " * 500, name=b"vmlinux")
-    part2 = imgs["squashfs"][0] if "squashfs" in imgs else tarball
+    part2 = imgs["squashfs"].data if "squashfs" in imgs else tarball
     d = trx([part1, part2])
     o2 = 28 + len(part1) + (-len(part1) % 4)
-    imgs["trx"] = (d, [4, 12, 27, 28, 29, 28 + len(part1) // 2, o2, o2 + 4, o2 + 96],
-                   "TRX v1: gzip + " + ("squashfs" if "squashfs" in imgs else "tar"))
+    imgs["trx"] = Base(d, [4, 12, 27, 28, 29, 28 + len(part1) // 2, o2, o2 + 4, o2 + 96],
+                       "TRX v1: gzip + " + ("squashfs" if "squashfs" in imgs else "tar"))
     return imgs
 
 
-def cut_points(d, bounds, n=6):
-    pts = set(b for b in bounds if 0 < b < len(d))
-    for i in range(1, n + 1):
-        pts.add(len(d) * i // (n + 1))
-    pts.add(len(d) - 1)
-    return sorted(pts)
+class Base:
+    """A whole image of one format: BOUNDS are offsets where its structures
+    start or end, END where its data ends (padding after), WHOLE the cuts
+    that leave a whole, smaller image (nothing to detect)."""
+    def __init__(self, data, bounds, how, end=None, whole=()):
+        self.data, self.how = data, how
+        self.end = len(data) if end is None else end
+        self.bounds = sorted(set(b for b in bounds if 0 < b < self.end))
+        self.whole = set(whole)
+
+
+def spread(xs, k):
+    """At most K of XS, evenly spaced, ends included."""
+    if len(xs) <= k:
+        return list(xs)
+    return [xs[round(i * (len(xs) - 1) / (k - 1))] for i in range(k)]
+
+
+def cut_points(b, structural=8, even=4):
+    """Structural boundaries (at most STRUCTURAL of them), EVEN evenly
+    spaced points, the last byte of the data, and one cut in the padding."""
+    pts = set(spread(b.bounds, structural))
+    for i in range(1, even + 1):
+        pts.add(b.end * i // (even + 1))
+    pts.add(b.end - 1)
+    if b.end < len(b.data):
+        pts.add((b.end + len(b.data)) // 2)
+    return sorted(p for p in pts if 0 < p < len(b.data))
 
 
 def truncations(g, imgs):
-    for fmt, (d, bounds, how) in sorted(imgs.items()):
-        pts = cut_points(d, bounds)
-        for p in pts:
+    for fmt, b in sorted(imgs.items()):
+        for p in cut_points(b):
             name = "cut_%s_%d" % (fmt, p)
-            g.add(name, d[:p], "truncated",
-                  "%s (%s, %d bytes) cut at %d" % (fmt, how, len(d), p),
-                  exit=[0, 3], incomplete=True)
+            what = "%s (%s, %d bytes, data ends at %d) cut at %d" % (fmt, b.how, len(b.data), b.end, p)
+            if p >= b.end:
+                g.add(name, b.data[:p], "truncated", what + ": in the padding, nothing lost")
+            elif p in b.whole:
+                g.add(name, b.data[:p], "truncated", what + ": between two nodes, a whole image")
+            else:
+                g.add(name, b.data[:p], "truncated", what, exit=[0, 3], incomplete=True)
 
 
 def corruptions(g, imgs):
@@ -812,10 +857,11 @@ def corruptions(g, imgs):
     rnd = random.Random(20240601)
     cases = []
     if "squashfs" in imgs:
-        d = imgs["squashfs"][0]
+        d = imgs["squashfs"].data
         ino_start, dir_start = struct.unpack_from("<QQ", d, 64)
         cases += [
-            ("squashfs_inode_count", patch(d, 4, struct.pack("<I", 0xFFFFFFFF)), "inode count 2^32-1"),
+            ("squashfs_inode_count", patch(d, 4, struct.pack("<I", 0xFFFFFFFF)),
+             "inode count 2^32-1 (nothing depends on it: ignoring it is right)", False),
             ("squashfs_block_size", patch(d, 12, struct.pack("<I", 0x80000000)), "block size 2 GiB"),
             ("squashfs_block_log", patch(d, 22, struct.pack("<H", 40)), "block log 40"),
             ("squashfs_id_count", patch(d, 26, struct.pack("<H", 65535)), "65535 ids"),
@@ -824,11 +870,13 @@ def corruptions(g, imgs):
             ("squashfs_table_order", patch(d, 64, struct.pack("<Q", dir_start + 1)), "inode table after the directory table"),
             ("squashfs_meta_len", patch(d, ino_start, b"\xff\x7f"), "first metadata block claims 32767 compressed bytes"),
         ]
-        for i in range(4):
-            off = rnd.randrange(ino_start, len(d.rstrip(b"\0")))
-            cases.append(("squashfs_flip%d" % i, flip(d, off), "byte %d inverted" % off))
+        frag = struct.unpack_from("<Q", d, 80)[0]
+        for what, off in [("data", (96 + ino_start) // 2), ("inodes", ino_start + 10),
+                          ("dirs", dir_start + 10), ("fragment-index", frag)]:
+            cases.append(("squashfs_flip_" + what, flip(d, off),
+                          "byte %d inverted (%s)" % (off, what)))
     if "cramfs" in imgs:
-        d = imgs["cramfs"][0]
+        d = imgs["cramfs"].data
         cases += [
             ("cramfs_crc", flip(d, 32), "fsid CRC inverted"),
             ("cramfs_size", patch(d, 4, struct.pack("<I", 0xFFFFFFF0)), "size 4 GiB"),
@@ -837,7 +885,7 @@ def corruptions(g, imgs):
             ("cramfs_root_size", patch(d, 68, b"\xff\xff\xff"), "root directory 16 MiB long"),
         ]
     if "jffs2" in imgs:
-        d = imgs["jffs2"][0]
+        d = imgs["jffs2"].data
         cases += [
             ("jffs2_hdr_crc", flip(d, 8), "first node's header CRC inverted"),
             ("jffs2_totlen", patch(d, 4, struct.pack("<I", 0xFFFFFFFC)), "first node 4 GiB long"),
@@ -846,7 +894,7 @@ def corruptions(g, imgs):
             off = rnd.randrange(12, len(d.rstrip(b"\xff")))
             cases.append(("jffs2_flip%d" % i, flip(d, off), "byte %d inverted" % off))
     if "ext2" in imgs:
-        d = imgs["ext2"][0]
+        d = imgs["ext2"].data
         cases += [
             ("ext2_inodes_count", patch(d, 1024, struct.pack("<I", 1000000000)), "1e9 inodes claimed"),
             ("ext2_blocks_per_group", patch(d, 1024 + 32, struct.pack("<I", 0)), "0 blocks per group"),
@@ -856,7 +904,7 @@ def corruptions(g, imgs):
             ("ext2_inode_size", patch(d, 1024 + 88, struct.pack("<H", 65535)), "inode size 65535"),
         ]
     if "uimage" in imgs:
-        d = imgs["uimage"][0]
+        d = imgs["uimage"].data
         payload = d[64:]
         cases += [
             ("uimage_hcrc", uimage(payload, bad_hcrc=True), "header CRC wrong"),
@@ -864,7 +912,7 @@ def corruptions(g, imgs):
             ("uimage_size", uimage(payload, size=0xFFFFFFF0), "size 4 GiB"),
         ]
     if "trx" in imgs:
-        d = imgs["trx"][0]
+        d = imgs["trx"].data
         total = struct.unpack_from("<I", d, 4)[0]
         cases += [
             ("trx_crc", flip(d, 8), "CRC inverted"),
@@ -872,7 +920,7 @@ def corruptions(g, imgs):
             ("trx_offset_past_end", patch(d, 20, struct.pack("<I", total + 4096)), "second partition past the end"),
         ]
     if "tar" in imgs:
-        d = imgs["tar"][0]
+        d = imgs["tar"].data
         cases += [
             ("tar_checksum", flip(d, 150), "first header checksum damaged"),
             ("tar_size_octal", patch(d, 512 + 124, b"77777777777\0"), "second member 8 GiB long (octal)"),
@@ -880,7 +928,7 @@ def corruptions(g, imgs):
             ("tar_size_negative", patch(d, 512 + 124, b"\xff" * 12), "second member -1 bytes (base-256)"),
         ]
     if "cpio" in imgs:
-        d = imgs["cpio"][0]
+        d = imgs["cpio"].data
         cases += [
             ("cpio_filesize", patch(d, 54, b"FFFFFFFF"), "first entry 4 GiB long"),
             ("cpio_namesize", patch(d, 94, b"FFFFFFFF"), "first name 4 GiB long"),
@@ -893,8 +941,9 @@ def corruptions(g, imgs):
         ("gzip_fextra", b"\x1f\x8b\x08\x04\0\0\0\0\0\x03\xff\xff" + gz[10:], "FEXTRA of 65535 bytes past the end"),
         ("gzip_fname_unterminated", b"\x1f\x8b\x08\x08\0\0\0\0\0\x03" + b"A" * 5000, "FNAME never terminated"),
     ]
-    for name, data, what in cases:
-        g.add("corrupt_" + name, data, "corrupt", what, exit=[0, 3], incomplete=True)
+    for name, data, what, *damaging in cases:
+        g.add("corrupt_" + name, data, "corrupt", what, exit=[0, 3],
+              incomplete=damaging[0] if damaging else True)
 
 
 # ---- overlapping and self-containing chunks ----------------------------------
@@ -903,8 +952,6 @@ def overlaps(g, imgs):
     gz = gzip_member(b"kernel placeholder " * 300, name=b"vmlinux")
     g.add("overlap_trx_same", trx([gz], offsets=[28, 28, 28]), "overlap",
           "TRX whose three partitions all start at the same gzip", exit=[0, 3])
-    body = trx([gz, gz])
-    total = len(body)
     g.add("overlap_trx_backwards", trx([gz, gz], offsets=[28 + 16, 28, 4]), "overlap",
           "TRX whose partition offsets go backwards and into the header", exit=[0, 3])
     g.add("overlap_trx_self", trx([gz], offsets=[0, 0, 0]), "overlap",
@@ -920,13 +967,13 @@ def overlaps(g, imgs):
     for i in range(30):
         d = uimage(d, comp=0)
     g.add("overlap_uimage_nest30", d, "depth", "30 uImages nested (payload = next uImage)",
-          note=r"depth limit")
+          note=r"depth limit", containers={"uimage": 16})
     # the same gzip carved twice: concatenated copies of one image
     if "squashfs" in imgs:
-        sq = imgs["squashfs"][0]
+        sq = imgs["squashfs"].data
         g.add("overlap_squashfs_twice", sq + sq + sq, "overlap",
-              "three copies of one squashfs back to back (carving finds each once)")
-    del total, body
+              "three copies of one squashfs back to back (carving finds each once)",
+              containers={"squashfs": 3})
 
 
 def gpt_self():
@@ -1005,7 +1052,8 @@ def nesting(g):
     d = b"innermost payload\n"
     for i in range(100):
         d = gzip_member(d, name=b"layer%03d" % (99 - i))
-    g.add("nest_gzip_100", d, "depth", "gzip of gzip of ... 100 deep", note=r"depth limit")
+    g.add("nest_gzip_100", d, "depth", "gzip of gzip of ... 100 deep", note=r"depth limit",
+          containers={"gzip": 16})
     d = b"innermost payload\n"
     for i in range(30):
         if i % 3 == 0:
@@ -1018,7 +1066,8 @@ def nesting(g):
     d = b"innermost payload\n"
     for i in range(40):
         d = tar_member("layer%02d.tar" % i, d) + tar_end()
-    g.add("nest_tar_40", d, "depth", "tar in tar, 40 deep", note=r"depth limit")
+    g.add("nest_tar_40", d, "depth", "tar in tar, 40 deep", note=r"depth limit",
+          containers={"tar": 16})
 
 
 # ---- names ------------------------------------------------------------------------
@@ -1042,12 +1091,15 @@ def names(g):
     tb += tar_member("ctl/" + "." * 3, b"three dots\n")
     tb += tar_member("ctl/ .. ", b"spaces around dots\n")
     tb += tar_member("ctl/-rf", b"leading dash\n")
+    tb += tar_member("../\x1b[2Jcleared\nforged line", b"refused, and named in a diagnostic\n")
     tb += tar_end()
     g.add("names_tar", tb, "names",
           "tar: a 3.8 KiB path of 255-byte components, a 4.4 KiB path, a 4097-byte and a "
           "300-byte component, newline, tab, ESC sequences, BEL/BS/DEL, invalid and overlong "
-          "UTF-8, an embedded NUL, '...', ' .. ', '-rf'",
-          present=["/ctl/ok-\u00e9\u4e2d", "/ctl/-rf"], note=r"path|name|long")
+          "UTF-8, an embedded NUL, '...', ' .. ', '-rf', a refused ../ name with ESC and newline "
+          "(shown in the scan's diagnostics)",
+          present=["/ctl/ok-\u00e9\u4e2d", "/ctl/-rf"], note=r"path|name|long",
+          o_notice=r"1 entry written as NAME~N")
     # zip keeps names by length: a NUL inside survives
     bio = io.BytesIO()
     with zipfile.ZipFile(bio, "w") as z:
@@ -1083,8 +1135,26 @@ def names(g):
               present=["/ok", "/" + "n" * 255])
     else:
         g.skip("names_squashfs", "mksquashfs not installed")
+    tb = tar_member("a.gz", gzip_member(b"inside a.gz\n", name=b"a"))
+    tb += tar_member("a.gz.unpacked", b"a file named like a.gz's output directory\n")
+    tb += tar_member("b.gz", gzip_member(b"inside b.gz\n", name=b"b"))
+    tb += tar_member("b.gz.unpacked/b", b"a directory named like b.gz's output directory\n")
+    tb += tar_member("c.gz", gzip_member(b"inside c.gz\n", name=b"c"))
+    tb += tar_member("c.gz.unpacked", typeflag=b"2", linkname="/tmp/%s-target" % t)
+    tb += tar_end()
+    g.add("names_unpacked_clash", tb, "names",
+          "tar: a.gz next to a file, b.gz next to a directory (holding a file named like "
+          "b.gz's output) and c.gz next to a symlink (to a host directory), each named like "
+          "its output directory NAME.unpacked: three entries written as NAME~1",
+          targets=["/tmp/%s-target" % t], present=["/a.gz.unpacked", "/b.gz.unpacked/b"],
+          o_notice=r"3 entries written as NAME~N")
+    g.add("names_uimage_escape", uimage(gzip_member(b"kernel\n"), comp=0,
+                                        name=b"\x1b]0;owned\x07\x1b[2J\nfake line\r"),
+          "names", "uImage whose name (shown as the container's description) holds an OSC "
+          "title sequence, a screen clear, a newline and a carriage return")
     gz = gzip_member(b"stream with a long stored name\n", name=b"g" * 1000)
-    g.add("names_gzip_fname", gz, "names", "gzip whose stored FNAME is 1000 bytes long")
+    g.add("names_gzip_fname", gz, "names", "gzip whose stored FNAME is 1000 bytes long",
+          o_notice=r"1 entry written as NAME~N")
     gz = gzip_member(b"stream named ..\n", name=b"..")
     g.add("names_gzip_dotdot", gz, "names", "gzip whose stored FNAME is '..'")
     gz = gzip_member(b"stream named /etc/x\n", name=("/tmp/%s-gzname" % t).encode())

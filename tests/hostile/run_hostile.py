@@ -127,6 +127,7 @@ class Case:
         self.seconds = 0.0
         self.rss_kib = 0
         self.outcome = ""
+        self.manifest_silent = False
 
     def fail(self, msg):
         self.problems.append(msg)
@@ -288,8 +289,27 @@ class Suite:
         p2 = self.firmgate(c, ["unpack", img, "-o", out] + lim, base, env)
         if p2.rc == 0:
             self.check_tree(c, out)
+            if not os.path.isfile(os.path.join(out, "firmgate-manifest.json")):
+                c.fail("unpack -o: no firmgate-manifest.json in OUT")
+            if spec.get("o_notice") and not re.search(spec["o_notice"],
+                                                      p2.err.decode("utf-8", "replace")):
+                c.fail("unpack -o: stderr %r does not match /%s/" % (p2.err[:200], spec["o_notice"]))
         elif os.path.exists(out) and p2.rc not in (2, 3):
             self.check_tree(c, out)
+        # 2b. names: the text outputs must not pass control bytes to a terminal
+        if spec["category"] == "names":
+            for label, argv in (("unpack --list", ["unpack", img, "--list"]),
+                                ("scan (text summary)",
+                                 ["scan", img, "--fail-on", "none", "-v", "--no-color",
+                                  "--vulndb", os.path.join(base, "no-vulndb.sqlite")])):
+                pt = self.firmgate(c, argv + lim, base, env)
+                c.exits.pop()
+                for what, out in (("stdout", pt.out), ("stderr", pt.err)):
+                    bad = re.search(rb"[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]", out)
+                    if bad:
+                        c.fail("%s %s: raw control byte %r: %r"
+                               % (label, what, bad.group(0),
+                                  out[max(0, bad.start() - 30):bad.end() + 10]))
         # 3. the scan
         p3 = self.firmgate(c, ["scan", img, "--format", "json", "--fail-on", "none",
                          "--vulndb", os.path.join(base, "no-vulndb.sqlite")] + lim, base, env)
@@ -359,25 +379,51 @@ class Suite:
                     if e.get("note"):
                         notes.append((tr["container"] + ":" + e["path"], e["note"]))
         diags = [d for d in (report or {}).get("diagnostics", []) if d.get("stage") == "unpack"]
+        # bytes of the input itself that nothing claimed (not of the blobs
+        # that came out of it: a decompressed text is "unknown" too)
+        unclaimed = 0
+        containers = (manifest or {}).get("containers", [])
+        for ct in containers:
+            cov = ct.get("coverage")
+            if cov and ct.get("in") == manifest.get("input") and ct.get("path") == "/":
+                unclaimed += cov.get("unknown", 0) + cov.get("high_entropy", 0)
         if p.rc == 3:
             c.outcome = "refused: " + p.err.decode("utf-8", "replace").strip().split(": ")[-1]
         elif notes:
             c.outcome = "noted: " + notes[0][1]
+        elif diags:
+            # only the scan's diagnostics say it (the manifest has no place
+            # for a note on a stream's output or a depth-limited file)
+            c.outcome = "noted (scan only): " + diags[0]["message"]
+            c.manifest_silent = True
         elif manifest is not None:
-            c.outcome = "ok: %d entries" % len(paths)
-        c.outcome = c.outcome.replace("|", "/")[:90]
+            formats = sorted(set(ct["format"] for ct in containers
+                                 if ct.get("format") and ct["format"] != "carve"))
+            c.outcome = "ok: %s, %d entries" % ("+".join(formats) or "nothing unpacked", len(paths))
+            if unclaimed:
+                c.outcome += ", %d input bytes unclaimed" % unclaimed
+        c.outcome = c.outcome.replace("|", "/").replace("\n", " ")[:100]
         if spec.get("note") and p.rc == 0:
             rx = re.compile(spec["note"])
-            if not any(rx.search(n) and w for w, n in notes):
-                c.fail("no container or entry flagged with a note matching /%s/ (notes: %s)"
+            in_manifest = any(rx.search(n) and w for w, n in notes)
+            in_scan = any(rx.search(d.get("message", "")) and d.get("where") for d in diags)
+            if report is not None and not in_scan:
+                c.fail("no scan diagnostic matching /%s/ naming where (diagnostics: %s)"
+                       % (spec["note"], [d.get("message") for d in diags][:4]))
+            if not in_manifest and not in_scan:
+                c.fail("nothing flagged with a note matching /%s/ (manifest notes: %s)"
                        % (spec["note"], [n for _, n in notes][:4]))
-            if report is not None and not any(rx.search(d.get("message", "")) and d.get("where")
-                                              for d in diags):
-                c.fail("no scan diagnostic matching /%s/ naming where" % spec["note"])
         if spec.get("incomplete") and p.rc == 0:
-            if not notes and not diags:
-                c.fail("damaged image unpacked without any note or diagnostic")
+            # refused, noted, or at least the bytes it could not use left
+            # visibly unclaimed in the coverage
+            if not notes and not diags and not unclaimed:
+                c.fail("damaged image unpacked as whole: no note, no diagnostic, "
+                       "no unclaimed bytes")
         if manifest is not None:
+            for fmt, n in spec.get("containers", {}).items():
+                got = sum(1 for ct in containers if ct.get("format") == fmt)
+                if got != n:
+                    c.fail("%d %s containers, expected %d" % (got, fmt, n))
             for want in spec.get("present", []):
                 if want not in paths:
                     c.fail("missing from the manifest: %s" % want)
@@ -396,7 +442,11 @@ class Suite:
         print("hostile: firmgate limits: " + " ".join(FG_LIMITS))
         sys.stdout.flush()
         for spec in specs:
-            c = self.run_case(spec)
+            try:
+                c = self.run_case(spec)
+            except Exception as e:  # a broken case must not hide the others
+                c = Case(spec)
+                c.fail("runner error: %s: %s" % (type(e).__name__, e))
             self.cases.append(c)
             if c.problems:
                 print("FAIL %s: %s" % (c.name, spec["why"]))
@@ -420,15 +470,19 @@ class Suite:
     def report(self):
         failed = [c for c in self.cases if c.problems]
         peak = max((c.rss_kib for c in self.cases), default=0)
+        # every process of the suite: the generator, every firmgate, this script
+        suite_peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                         resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         worst = max(self.cases, key=lambda c: c.rss_kib) if self.cases else None
         slow = max(self.cases, key=lambda c: c.seconds) if self.cases else None
         summary = ("%d cases, %d passed, %d failed, %d skipped; %.0f s in all (generation %.1f s); "
-                   "peak RSS %.1f MiB (%s) against a budget of %d MiB%s; slowest %s %.1f s"
+                   "firmgate's peak RSS %.1f MiB (%s) against a budget of %d MiB%s; "
+                   "largest process of the suite %.1f MiB; slowest %s %.1f s"
                    % (len(self.cases), len(self.cases) - len(failed), len(failed), len(self.skipped),
                       self.total_seconds, self.gen_seconds, peak / 1024.0,
                       worst.name if worst else "-", self.rss_budget_mib,
                       "" if self.sanitize else " (RLIMIT_AS %d MiB)" % (self.as_limit >> 20),
-                      slow.name if slow else "-", slow.seconds if slow else 0))
+                      suite_peak / 1024.0, slow.name if slow else "-", slow.seconds if slow else 0))
         cats = {}
         for c in self.cases:
             k = cats.setdefault(c.spec["category"], [0, 0, 0])
