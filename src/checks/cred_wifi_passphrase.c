@@ -19,7 +19,6 @@
  * Empty values, placeholders and wpa_psk_file= (a per-device key file)
  * never fire. Excerpts show two characters and the length at most.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,14 +26,6 @@
 #include "checks/check.h"
 #include "checks/files.h"
 #include "checks/uci.h"
-
-static bool all_hex(const char *v, size_t l)
-{
-	for (size_t i = 0; i < l; i++)
-		if (!isxdigit((unsigned char)v[i]))
-			return false;
-	return true;
-}
 
 static void report_secret(fg_check_ctx *ctx, const fg_file *f, const char *s, size_t l, unsigned no,
 			  int64_t off, const fg_kv *kv, const char *ssid, const char *what)
@@ -85,7 +76,7 @@ static void scan_keyvalue(fg_check_ctx *ctx, const fg_file *f)
 			   kv.vlen >= 8) {
 			report_secret(ctx, f, s, l, it.no, (int64_t)it.start, &kv, ssid, "passphrase");
 			any = true;
-		} else if (strcmp(key, "wpa_psk") == 0 && kv.vlen == 64 && all_hex(kv.val, kv.vlen)) {
+		} else if (strcmp(key, "wpa_psk") == 0 && kv.vlen == 64 && fg_all_hex(kv.val, kv.vlen)) {
 			report_secret(ctx, f, s, l, it.no, (int64_t)it.start, &kv, ssid, "pre-shared key");
 			any = true;
 		} else if (strncmp(key, "wep_key", 7) == 0 && literal) {

@@ -148,15 +148,6 @@ static fg_hash_scheme web_scheme(const char *h, size_t l)
 	return fg_hash_classify(buf, &sch) == FG_PW_HASH ? sch : FG_HASH_NONE;
 }
 
-static bool all_hex(const char *s, size_t l)
-{
-	for (size_t i = 0; i < l; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
-		      (s[i] >= 'A' && s[i] <= 'F')))
-			return false;
-	return true;
-}
-
 /* ---- parsers, one line each --------------------------------------------- */
 
 /* user:hash -- a line whose second field is no known hash is skipped:
@@ -181,7 +172,7 @@ static void line_htdigest(src *s)
 {
 	const char *c1 = cmemchr(s->s, s->l, ':');
 	const char *c2 = c1 ? cmemchr(c1 + 1, s->l - (size_t)(c1 + 1 - s->s), ':') : NULL;
-	if (!c2 || s->l - (size_t)(c2 + 1 - s->s) != 32 || !all_hex(c2 + 1, 32))
+	if (!c2 || s->l - (size_t)(c2 + 1 - s->s) != 32 || !fg_all_hex(c2 + 1, 32))
 		return;
 	add(s, s->s, (size_t)(c1 - s->s), 0, s->l, false, FG_HASH_HTDIGEST);
 }
@@ -239,7 +230,7 @@ static void line_goahead(src *s)
 	if (s->l < 5 || strncmp(s->s, "user ", 5) != 0 || !word_value(s, "name=", &noff, &nl) ||
 	    !word_value(s, "password=", &poff, &pl))
 		return;
-	bool md5 = pl == 32 && all_hex(s->s + poff, 32);
+	bool md5 = pl == 32 && fg_all_hex(s->s + poff, 32);
 	add(s, s->s + noff, nl, poff, pl, !md5, md5 ? FG_HASH_MD5_HEX : FG_HASH_NONE);
 }
 

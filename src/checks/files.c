@@ -405,3 +405,11 @@ bool fg_is_config_file(const fg_file *f, const char *t, size_t len)
 	return strncmp(f->path, "/etc/", 5) == 0 || strncmp(f->path, "/config/", 8) == 0 ||
 	       strncmp(f->path, "/data/", 6) == 0 || strncmp(f->path, "/var/", 5) == 0;
 }
+
+bool fg_all_hex(const char *s, size_t l)
+{
+	for (size_t i = 0; i < l; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}

@@ -72,6 +72,9 @@ typedef FG_VEC(fg_seen_item) fg_seen;
 /* True the first time (NODE, LINE) is offered; LINE 0 matches any line. */
 bool fg_seen_first(fg_seen *seen, const void *node, unsigned line);
 
+/* True when [S, S+L) is all hex digits (either case). */
+bool fg_all_hex(const char *s, size_t l);
+
 /* Case-insensitive search for NEEDLE in [S, S+L). */
 const char *fg_memcasemem(const char *s, size_t l, const char *needle);
 

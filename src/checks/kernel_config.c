@@ -32,6 +32,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "checks/boot.h"
 #include "core/data.h"
 #include "unpack/kernel.h"
 
@@ -404,16 +405,10 @@ void fg_kconfig_check(fg_check_ctx *ctx, const fg_node *node, const fg_kconfig *
 
 /* ---- finding configs in the tree --------------------------------------------------- */
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 static bool config_name(const char *name)
 {
 	return strcmp(name, "config.gz") == 0 || strncmp(name, "config-", 7) == 0 ||
-	       strcmp(name, ".config") == 0 || ends_with(name, ".config") ||
+	       strcmp(name, ".config") == 0 || fg_ends_with(name, ".config") ||
 	       strcmp(name, "kernel-config") == 0;
 }
 

@@ -69,6 +69,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/boot.h"
 #include "checks/boot_programs.h"
 
 #define PATH_CAP 4096
@@ -203,17 +204,6 @@ static bool has_symbol(const fg_elf_sym *v, size_t n, const char *name, bool *de
 	return false;
 }
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-	return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
 
 /* The functions a file "uses": a dynamic object's imports, a static
  * program's own definitions. */
@@ -253,11 +243,11 @@ static fg_hkind kind_of(const fg_elf *e, const char *path)
 	switch (e->type) {
 	case ET_REL:
 		if (fg_elf_section(e, ".modinfo") || fg_elf_section(e, ".gnu.linkonce.this_module") ||
-		    ends_with(path, ".ko"))
+		    fg_ends_with(path, ".ko"))
 			return FG_HK_KMOD;
 		return FG_HK_REL;
 	case ET_EXEC:
-		if (strncmp(base_name(path), "vmlinux", 7) == 0 || fg_elf_section(e, "__ksymtab") ||
+		if (strncmp(fg_base_name(path), "vmlinux", 7) == 0 || fg_elf_section(e, "__ksymtab") ||
 		    symtab_has(e, "linux_banner"))
 			return FG_HK_KERNEL;
 		return FG_HK_EXEC;
@@ -272,7 +262,7 @@ static fg_hkind kind_of(const fg_elf *e, const char *path)
 
 static fg_libc libc_of(const fg_elf *e)
 {
-	const char *in = e->interp ? base_name(e->interp) : "";
+	const char *in = e->interp ? fg_base_name(e->interp) : "";
 	if (strstr(in, "ld-uClibc") || strstr(in, "ld64-uClibc"))
 		return FG_LIBC_UCLIBC;
 	if (strstr(in, "ld-musl"))
@@ -415,7 +405,7 @@ static int fortify_index(const char *name, bool *chk)
 {
 	char base[64];
 	size_t n = strlen(name);
-	*chk = n > 6 && strncmp(name, "__", 2) == 0 && ends_with(name, "_chk");
+	*chk = n > 6 && strncmp(name, "__", 2) == 0 && fg_ends_with(name, "_chk");
 	if (*chk) {
 		if (n - 6 >= sizeof(base))
 			return -1;
