@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "test.h"
+#include "fixture.h"
 #include "checks/check.h"
 #include "checks/engine.h"
 #include "core/data.h"
@@ -27,55 +28,6 @@
 #define MD5_CUSTOM "$1$CuStOm12$S/F0ehUk/nnVDxDygQm3G."        /* Tr0ub4dor&3-custom */
 #define DES_ADMIN1234 "AbrBBA./ijIaw"                          /* admin123 == admin1234 (8 chars) */
 
-typedef struct tree {
-	fg_result *res;
-	fg_node *root;
-} tree;
-
-static tree tree_new(unsigned jobs)
-{
-	tree t;
-	t.res = fg_result_new(NULL);
-	t.res->opts.jobs = jobs;
-	t.root = fg_node_new(&t.res->tree, "", 0, FG_NODE_DIR);
-	t.root->flags = FG_NODE_FSROOT | FG_NODE_FILESYSTEM;
-	t.res->tree.root = t.root;
-	return t;
-}
-
-static void add_file(tree *t, const char *path, const char *text)
-{
-	fg_node *n = fg_tree_mkpath(&t->res->tree, t->root, path, FG_NODE_FILE);
-	n->data = (const uint8_t *)text;
-	n->data_len = strlen(text);
-	n->size = n->data_len;
-}
-
-static void run(tree *t, const char *id)
-{
-	const fg_check *c = fg_check_find(id);
-	if (c)
-		fg_checks_run_tree(t->res, t->root, c);
-}
-
-static const fg_finding *finding_for(const tree *t, const char *id, const char *needle)
-{
-	for (size_t i = 0; i < t->res->findings.n; i++) {
-		const fg_finding *f = &t->res->findings.v[i];
-		if (strcmp(f->check_id, id) == 0 && strstr(f->message, needle))
-			return f;
-	}
-	return NULL;
-}
-
-static size_t count(const tree *t, const char *id)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < t->res->findings.n; i++)
-		n += strcmp(t->res->findings.v[i].check_id, id) == 0;
-	return n;
-}
-
 #define EMPTY_ID "credentials.empty-password"
 #define DEFAULT_ID "credentials.default-password"
 
@@ -83,26 +35,26 @@ static size_t count(const tree *t, const char *id)
 
 TEST(empty_password_in_passwd_and_shadow)
 {
-	tree t = tree_new(1);
-	add_file(&t, "etc/passwd",
+	fx_tree t = fx_tree_new(1);
+	fx_file(&t, "etc/passwd",
 		 "root::0:0:root:/root:/bin/sh\n"
 		 "user:x:1000:1000::/home/user:/bin/sh\n"
 		 "ftp:x:21:21::/srv/ftp:/sbin/nologin\n");
-	add_file(&t, "etc/shadow",
+	fx_file(&t, "etc/shadow",
 		 "root:!:18000::::::\n"
 		 "user::18000:0:99999:7:::\n"
 		 "ftp::18000:0:99999:7:::\n");
-	run(&t, EMPTY_ID);
-	CHECK_INT_EQ(count(&t, EMPTY_ID), 3);
+	fx_run(&t, EMPTY_ID);
+	CHECK_INT_EQ(fx_count(&t, EMPTY_ID), 3);
 
-	const fg_finding *r = finding_for(&t, EMPTY_ID, "'root'");
+	const fg_finding *r = fx_finding(&t, EMPTY_ID, "'root'");
 	REQUIRE(r);
 	CHECK_INT_EQ(r->severity, FG_SEV_CRITICAL);  /* uid 0 */
 	CHECK_STR_EQ(r->path, "/etc/passwd");        /* passwd's own empty field wins */
 	CHECK_INT_EQ(r->line, 1);
 	CHECK_STR_EQ(r->excerpt, "root::");
 
-	const fg_finding *u = finding_for(&t, EMPTY_ID, "'user'");
+	const fg_finding *u = fx_finding(&t, EMPTY_ID, "'user'");
 	REQUIRE(u);
 	CHECK_INT_EQ(u->severity, FG_SEV_HIGH);
 	CHECK_STR_EQ(u->path, "/etc/shadow");
@@ -110,7 +62,7 @@ TEST(empty_password_in_passwd_and_shadow)
 	CHECK_STR_EQ(u->excerpt, "user::");
 	CHECK(strlen(u->fingerprint) == 32);
 
-	const fg_finding *f = finding_for(&t, EMPTY_ID, "'ftp'");
+	const fg_finding *f = fx_finding(&t, EMPTY_ID, "'ftp'");
 	REQUIRE(f);
 	CHECK(strstr(f->message, "nologin") != NULL);
 	fg_result_free(t.res);
@@ -118,8 +70,8 @@ TEST(empty_password_in_passwd_and_shadow)
 
 TEST(empty_password_not_on_locked_or_nis)
 {
-	tree t = tree_new(1);
-	add_file(&t, "etc/passwd",
+	fx_tree t = fx_tree_new(1);
+	fx_file(&t, "etc/passwd",
 		 "root:x:0:0:root:/root:/bin/sh\n"
 		 "a:x:1:1::/:/bin/sh\n"
 		 "b:x:2:2::/:/bin/sh\n"
@@ -127,25 +79,25 @@ TEST(empty_password_not_on_locked_or_nis)
 		 "d:x:4:4::/:/bin/sh\n"
 		 "nos:x:5:5::/:/bin/sh\n"
 		 "+::0:0:::\n");
-	add_file(&t, "etc/shadow",
+	fx_file(&t, "etc/shadow",
 		 "root:!:18000::::::\n"
 		 "a:*:18000::::::\n"
 		 "b:!!:18000::::::\n"
 		 "d:*LK*:18000::::::\n");
-	run(&t, EMPTY_ID);
-	CHECK_INT_EQ(count(&t, EMPTY_ID), 0);
+	fx_run(&t, EMPTY_ID);
+	CHECK_INT_EQ(fx_count(&t, EMPTY_ID), 0);
 	fg_result_free(t.res);
 }
 
 TEST(empty_password_fingerprint_stable)
 {
-	tree a = tree_new(1), b = tree_new(1), c = tree_new(1);
-	add_file(&a, "etc/passwd", "root::0:0::/root:/bin/sh\n");
-	add_file(&b, "etc/passwd", "root::0:0::/root:/bin/sh\n");
-	add_file(&c, "etc/passwd", "# moved down\nbin:x:1:1::/:\nroot::0:0::/root:/bin/sh\n");
-	run(&a, EMPTY_ID);
-	run(&b, EMPTY_ID);
-	run(&c, EMPTY_ID);
+	fx_tree a = fx_tree_new(1), b = fx_tree_new(1), c = fx_tree_new(1);
+	fx_file(&a, "etc/passwd", "root::0:0::/root:/bin/sh\n");
+	fx_file(&b, "etc/passwd", "root::0:0::/root:/bin/sh\n");
+	fx_file(&c, "etc/passwd", "# moved down\nbin:x:1:1::/:\nroot::0:0::/root:/bin/sh\n");
+	fx_run(&a, EMPTY_ID);
+	fx_run(&b, EMPTY_ID);
+	fx_run(&c, EMPTY_ID);
 	REQUIRE(a.res->findings.n == 1 && b.res->findings.n == 1 && c.res->findings.n == 1);
 	CHECK_STR_EQ(a.res->findings.v[0].fingerprint, b.res->findings.v[0].fingerprint);
 	CHECK_INT_EQ(c.res->findings.v[0].line, 3);
@@ -175,11 +127,11 @@ TEST(bundled_list_is_embedded_and_has_the_mirai_basics)
 
 TEST(md5crypt_root_admin)
 {
-	tree t = tree_new(2);
-	add_file(&t, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
-	add_file(&t, "etc/shadow", "# x\nroot:" MD5_ADMIN ":18000:0:99999:7:::\n");
-	run(&t, DEFAULT_ID);
-	REQUIRE(count(&t, DEFAULT_ID) == 1);
+	fx_tree t = fx_tree_new(2);
+	fx_file(&t, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+	fx_file(&t, "etc/shadow", "# x\nroot:" MD5_ADMIN ":18000:0:99999:7:::\n");
+	fx_run(&t, DEFAULT_ID);
+	REQUIRE(fx_count(&t, DEFAULT_ID) == 1);
 	const fg_finding *f = &t.res->findings.v[0];
 	CHECK_INT_EQ(f->severity, FG_SEV_CRITICAL);
 	CHECK_STR_EQ(f->path, "/etc/shadow");
@@ -201,8 +153,8 @@ TEST(md5crypt_root_admin)
 
 TEST(all_schemes_crack)
 {
-	tree t = tree_new(4);
-	add_file(&t, "etc/passwd",
+	fx_tree t = fx_tree_new(4);
+	fx_file(&t, "etc/passwd",
 		 "root:x:0:0:root:/root:/bin/sh\n"
 		 "mirai:x:1:1::/:/bin/sh\n"
 		 "des:x:2:2::/:/bin/sh\n"
@@ -213,7 +165,7 @@ TEST(all_schemes_crack)
 		 "yes:x:6:6::/:/bin/sh\n"
 		 "strong:x:7:7::/:/bin/sh\n"
 		 "nothing:x:8:8::/:/bin/sh\n");
-	add_file(&t, "etc/shadow",
+	fx_file(&t, "etc/shadow",
 		 "root:" SHA256_ROOT ":18000:0:99999:7:::\n"
 		 "mirai:" SHA512_XC3511 ":18000:0:99999:7:::\n"
 		 "des:" DES_ADMIN ":18000:0:99999:7:::\n"
@@ -224,8 +176,8 @@ TEST(all_schemes_crack)
 		 "yes:" YESCRYPT_ROOT ":18000:0:99999:7:::\n"
 		 "strong:" SHA512_STRONG ":18000:0:99999:7:::\n"
 		 "nothing:" MD5_EMPTY ":18000:0:99999:7:::\n");
-	run(&t, DEFAULT_ID);
-	CHECK_INT_EQ(count(&t, DEFAULT_ID), 9);
+	fx_run(&t, DEFAULT_ID);
+	CHECK_INT_EQ(fx_count(&t, DEFAULT_ID), 9);
 	static const struct { const char *who, *masked, *scheme; unsigned line; } want[] = {
 		{ "'root'", "'r***', the account name", "sha256crypt", 1 },
 		{ "'mirai'", "'x*****'", "sha512crypt", 2 },
@@ -238,7 +190,7 @@ TEST(all_schemes_crack)
 		{ "'nothing'", "'(empty)'", "md5crypt", 10 },
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
-		const fg_finding *f = finding_for(&t, DEFAULT_ID, want[i].who);
+		const fg_finding *f = fx_finding(&t, DEFAULT_ID, want[i].who);
 		if (!f)
 			fprintf(stderr, "no finding for %s\n", want[i].who);
 		REQUIRE(f);
@@ -249,14 +201,14 @@ TEST(all_schemes_crack)
 		CHECK_INT_EQ(f->line, want[i].line);
 		CHECK_STR_EQ(f->path, "/etc/shadow");
 	}
-	CHECK(finding_for(&t, DEFAULT_ID, "'strong'") == NULL);
-	const fg_finding *e = finding_for(&t, DEFAULT_ID, "'nothing'");
+	CHECK(fx_finding(&t, DEFAULT_ID, "'strong'") == NULL);
+	const fg_finding *e = fx_finding(&t, DEFAULT_ID, "'nothing'");
 	REQUIRE(e);
 	CHECK(strstr(e->message, "empty password") != NULL);
-	const fg_finding *d = finding_for(&t, DEFAULT_ID, "'des'");
+	const fg_finding *d = fx_finding(&t, DEFAULT_ID, "'des'");
 	REQUIRE(d);
 	CHECK_STR_EQ(d->excerpt, "des:Xy\xe2\x80\xa6(redacted):");  /* the salt only */
-	const fg_finding *m = finding_for(&t, DEFAULT_ID, "'mirai'");
+	const fg_finding *m = fx_finding(&t, DEFAULT_ID, "'mirai'");
 	REQUIRE(m);
 	CHECK_STR_EQ(m->excerpt, "mirai:$6$Mir4\xe2\x80\xa6(redacted):");
 	fg_result_free(t.res);
@@ -264,12 +216,12 @@ TEST(all_schemes_crack)
 
 TEST(digoo_hash_in_passwd)
 {
-	tree t = tree_new(2);
-	add_file(&t, "etc/passwd",
+	fx_tree t = fx_tree_new(2);
+	fx_file(&t, "etc/passwd",
 		 "root:" MD5_DIGOO ":0:0::/root:/bin/sh\n"
 		 "nobody:*:65534:65534::/:/bin/false");  /* no newline at the end */
-	run(&t, DEFAULT_ID);
-	REQUIRE(count(&t, DEFAULT_ID) == 1);
+	fx_run(&t, DEFAULT_ID);
+	REQUIRE(fx_count(&t, DEFAULT_ID) == 1);
 	const fg_finding *f = &t.res->findings.v[0];
 	CHECK_STR_EQ(f->path, "/etc/passwd");
 	CHECK_INT_EQ(f->line, 1);
@@ -281,39 +233,39 @@ TEST(digoo_hash_in_passwd)
 
 TEST(locked_and_strong_hashes_do_not_fire)
 {
-	tree t = tree_new(2);
-	add_file(&t, "etc/passwd",
+	fx_tree t = fx_tree_new(2);
+	fx_file(&t, "etc/passwd",
 		 "root:x:0:0::/root:/bin/sh\n"
 		 "admin:x:1:1::/:/bin/sh\n"
 		 "svc:*:2:2::/:/bin/sh\n");
-	add_file(&t, "etc/shadow",
+	fx_file(&t, "etc/shadow",
 		 "root:!" MD5_ADMIN ":18000::::::\n"     /* usermod -L of a weak hash */
 		 "admin:" SHA512_STRONG ":18000::::::\n"
 		 "svc:" MD5_ADMIN ":18000::::::\n");     /* passwd '*' does not defer */
-	run(&t, DEFAULT_ID);
-	CHECK_INT_EQ(count(&t, DEFAULT_ID), 0);
+	fx_run(&t, DEFAULT_ID);
+	CHECK_INT_EQ(fx_count(&t, DEFAULT_ID), 0);
 	fg_result_free(t.res);
 }
 
 TEST(identical_hashes_report_every_account)
 {
-	tree t = tree_new(3);
-	add_file(&t, "etc/passwd",
+	fx_tree t = fx_tree_new(3);
+	fx_file(&t, "etc/passwd",
 		 "root:x:0:0::/root:/bin/sh\n"
 		 "admin:x:0:0::/root:/bin/sh\n"
 		 "user:x:1000:1000::/home/user:/bin/sh\n");
-	add_file(&t, "etc/shadow",
+	fx_file(&t, "etc/shadow",
 		 "root:" MD5_ADMIN ":18000::::::\n"
 		 "admin:" MD5_ADMIN ":18000::::::\n"
 		 "user:" DES_ADMIN1234 ":18000::::::\n");
-	run(&t, DEFAULT_ID);
-	CHECK_INT_EQ(count(&t, DEFAULT_ID), 3);
-	CHECK(finding_for(&t, DEFAULT_ID, "'root'") != NULL);
-	CHECK(finding_for(&t, DEFAULT_ID, "'admin'") != NULL);
+	fx_run(&t, DEFAULT_ID);
+	CHECK_INT_EQ(fx_count(&t, DEFAULT_ID), 3);
+	CHECK(fx_finding(&t, DEFAULT_ID, "'root'") != NULL);
+	CHECK(fx_finding(&t, DEFAULT_ID, "'admin'") != NULL);
 	/* DES keeps 8 characters: admin1234 and admin123 both match; the
 	 * earliest in list order (admin1234, from Mirai) is reported,
 	 * whatever the thread timing. */
-	const fg_finding *u = finding_for(&t, DEFAULT_ID, "'user'");
+	const fg_finding *u = fx_finding(&t, DEFAULT_ID, "'user'");
 	REQUIRE(u);
 	CHECK(strstr(u->message, "'a********'") != NULL);
 	fg_result_free(t.res);
@@ -328,11 +280,11 @@ TEST(user_credentials_file)
 	REQUIRE(write(fd, list, sizeof(list) - 1) == (ssize_t)(sizeof(list) - 1));
 	close(fd);
 
-	tree t = tree_new(2);
+	fx_tree t = fx_tree_new(2);
 	t.res->opts.credentials_file = path;
-	add_file(&t, "etc/shadow", "operator:" MD5_CUSTOM ":18000::::::\n");
-	run(&t, DEFAULT_ID);
-	REQUIRE(count(&t, DEFAULT_ID) == 1);
+	fx_file(&t, "etc/shadow", "operator:" MD5_CUSTOM ":18000::::::\n");
+	fx_run(&t, DEFAULT_ID);
+	REQUIRE(fx_count(&t, DEFAULT_ID) == 1);
 	const fg_finding *f = &t.res->findings.v[0];
 	CHECK(strstr(f->message, "'operator'") != NULL);
 	CHECK(strstr(f->message, "supplied credential list") != NULL);
@@ -341,27 +293,27 @@ TEST(user_credentials_file)
 	fg_result_free(t.res);
 
 	/* Without the list, the custom password is not found. */
-	t = tree_new(2);
-	add_file(&t, "etc/shadow", "operator:" MD5_CUSTOM ":18000::::::\n");
-	run(&t, DEFAULT_ID);
-	CHECK_INT_EQ(count(&t, DEFAULT_ID), 0);
+	t = fx_tree_new(2);
+	fx_file(&t, "etc/shadow", "operator:" MD5_CUSTOM ":18000::::::\n");
+	fx_run(&t, DEFAULT_ID);
+	CHECK_INT_EQ(fx_count(&t, DEFAULT_ID), 0);
 	fg_result_free(t.res);
 
 	/* A missing list is a warning, not a failure. */
 	unlink(path);
-	t = tree_new(2);
+	t = fx_tree_new(2);
 	t.res->opts.credentials_file = path;
-	add_file(&t, "etc/shadow", "root:" MD5_ADMIN ":18000::::::\n");
-	run(&t, DEFAULT_ID);
-	CHECK_INT_EQ(count(&t, DEFAULT_ID), 1);
+	fx_file(&t, "etc/shadow", "root:" MD5_ADMIN ":18000::::::\n");
+	fx_run(&t, DEFAULT_ID);
+	CHECK_INT_EQ(fx_count(&t, DEFAULT_ID), 1);
 	CHECK(t.res->diags.items.n >= 1);
 	fg_result_free(t.res);
 }
 
 TEST(hostile_cost_parameters_are_bounded)
 {
-	tree t = tree_new(2);
-	add_file(&t, "etc/shadow",
+	fx_tree t = fx_tree_new(2);
+	fx_file(&t, "etc/shadow",
 		 "a:$6$rounds=999999999$salt$0123456789012345678901234567890123456789012345678901234567890123456789012345678901:1::::::\n"
 		 "b:$2b$31$abcdefghijklmnopqrstuu/ETYr/khvH.poOJBsjjZk.DM9FaNihe:1::::::\n"
 		 "c:$7$zzzzzzzzzzz$salt$hash:1::::::\n"
@@ -371,22 +323,22 @@ TEST(hostile_cost_parameters_are_bounded)
 		 "g:$7$:1::::::\n"
 		 "h:$sha1$999999999$salt$hash:1::::::\n");
 	time_t t0 = time(NULL);
-	run(&t, DEFAULT_ID);
+	fx_run(&t, DEFAULT_ID);
 	CHECK(time(NULL) - t0 < 60);
-	CHECK_INT_EQ(count(&t, DEFAULT_ID), 0);
+	CHECK_INT_EQ(fx_count(&t, DEFAULT_ID), 0);
 	CHECK(t.res->diags.items.n >= 1);
 	fg_result_free(t.res);
 }
 
 TEST(hostile_many_costly_hashes_do_not_flood_diagnostics)
 {
-	tree t = tree_new(2);
+	fx_tree t = fx_tree_new(2);
 	char *shadow = malloc(64 * 128), *p = shadow;
 	for (int i = 0; i < 40; i++)
 		p += sprintf(p, "u%d:$6$rounds=999999999$salt%d$abcdefghij:1::::::\n", i, i);
-	add_file(&t, "etc/shadow", shadow);
-	run(&t, DEFAULT_ID);
-	CHECK_INT_EQ(count(&t, DEFAULT_ID), 0);
+	fx_file(&t, "etc/shadow", shadow);
+	fx_run(&t, DEFAULT_ID);
+	CHECK_INT_EQ(fx_count(&t, DEFAULT_ID), 0);
 	CHECK_INT_EQ(t.res->diags.items.n, 9);  /* 8 named, 1 summary */
 	fg_result_free(t.res);
 	free(shadow);
@@ -394,13 +346,13 @@ TEST(hostile_many_costly_hashes_do_not_flood_diagnostics)
 
 TEST(fingerprint_stable_across_runs_and_lines)
 {
-	tree a = tree_new(2), b = tree_new(1), c = tree_new(3);
-	add_file(&a, "etc/shadow", "root:" MD5_ADMIN ":18000::::::\n");
-	add_file(&b, "etc/shadow", "root:" MD5_ADMIN ":18000::::::\n");
-	add_file(&c, "etc/shadow", "bin:*:1::::::\ndaemon:*:1::::::\nroot:" MD5_ADMIN ":18000::::::\n");
-	run(&a, DEFAULT_ID);
-	run(&b, DEFAULT_ID);
-	run(&c, DEFAULT_ID);
+	fx_tree a = fx_tree_new(2), b = fx_tree_new(1), c = fx_tree_new(3);
+	fx_file(&a, "etc/shadow", "root:" MD5_ADMIN ":18000::::::\n");
+	fx_file(&b, "etc/shadow", "root:" MD5_ADMIN ":18000::::::\n");
+	fx_file(&c, "etc/shadow", "bin:*:1::::::\ndaemon:*:1::::::\nroot:" MD5_ADMIN ":18000::::::\n");
+	fx_run(&a, DEFAULT_ID);
+	fx_run(&b, DEFAULT_ID);
+	fx_run(&c, DEFAULT_ID);
 	REQUIRE(a.res->findings.n == 1 && b.res->findings.n == 1 && c.res->findings.n == 1);
 	CHECK_STR_EQ(a.res->findings.v[0].fingerprint, b.res->findings.v[0].fingerprint);
 	CHECK_INT_EQ(c.res->findings.v[0].line, 3);
@@ -416,11 +368,11 @@ TEST(fingerprint_stable_across_runs_and_lines)
 
 TEST(both_checks_share_one_parse)
 {
-	tree t = tree_new(2);
-	add_file(&t, "etc/passwd", "root::0:0::/root:/bin/sh\nadmin:" MD5_ADMIN ":0:0::/:/bin/sh\n");
+	fx_tree t = fx_tree_new(2);
+	fx_file(&t, "etc/passwd", "root::0:0::/root:/bin/sh\nadmin:" MD5_ADMIN ":0:0::/:/bin/sh\n");
 	fg_checks_run_tree(t.res, t.root, NULL);
-	CHECK_INT_EQ(count(&t, EMPTY_ID), 1);
-	CHECK_INT_EQ(count(&t, DEFAULT_ID), 1);
+	CHECK_INT_EQ(fx_count(&t, EMPTY_ID), 1);
+	CHECK_INT_EQ(fx_count(&t, DEFAULT_ID), 1);
 	fg_result_free(t.res);
 }
 
@@ -434,15 +386,15 @@ TEST(timing_whole_list)
 		{ "yescrypt", "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$7sns0mBDIWgdwoL7WtVeg8OpRLmM3pIF24UUv.9/Cu/", 2 },
 	};
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
-		tree t = tree_new(runs[i].jobs);
+		fx_tree t = fx_tree_new(runs[i].jobs);
 		char *shadow = malloc(512);
 		snprintf(shadow, 512, "someone:%s:1::::::\n", runs[i].hash);
-		add_file(&t, "etc/shadow", shadow);
+		fx_file(&t, "etc/shadow", shadow);
 		struct timespec a, b;
 		clock_gettime(CLOCK_MONOTONIC, &a);
-		run(&t, DEFAULT_ID);
+		fx_run(&t, DEFAULT_ID);
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		CHECK_INT_EQ(count(&t, DEFAULT_ID), 0);
+		CHECK_INT_EQ(fx_count(&t, DEFAULT_ID), 0);
 		printf("timing: %s, whole list, %u job(s): %.2f s\n", runs[i].name, runs[i].jobs,
 		       (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
 		fg_result_free(t.res);
