@@ -119,6 +119,12 @@ typedef struct fg_options {
 	const char *const *severity; /* "PATTERN=LEVEL" rules (LEVEL a severity or "off"),
 	                                NULL-terminated; may be NULL. They apply after the
 	                                file's `severity:` map; the last match wins */
+	const char *extract_dir; /* with unpack_only: the directory fg_extract_to_dir() will
+	                            write. It is prepared (created; refused when not empty
+	                            unless extract_force) before unpacking starts, and each
+	                            file's content is written there as soon as it is final
+	                            instead of being held in memory to the end; NULL = no */
+	int extract_force;       /* write into a non-empty extract_dir */
 	fg_progress_fn progress; /* may be NULL */
 	void *progress_arg;
 } fg_options;

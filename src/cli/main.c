@@ -3,6 +3,9 @@
  */
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "cli/cli.h"
 
@@ -32,8 +35,22 @@ static void usage(FILE *out)
 		"3 unreadable or unsupported input, 4 internal error.\n");
 }
 
+/* Decompressed files and streams are buffers of a few KiB to tens of
+ * MiB, allocated and, when the output streams to disk, freed in turn.
+ * glibc's moving mmap threshold would put the big ones on the heap after
+ * the first is freed: growing one then copies it, and freeing one keeps
+ * its pages. A fixed threshold keeps every large buffer a mapping of its
+ * own: grown in place (mremap), returned whole when freed. */
+static void tune_malloc(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+	tune_malloc();
 	if (argc < 2) {
 		usage(stderr);
 		return FG_EXIT_USAGE;

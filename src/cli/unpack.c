@@ -3,6 +3,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -71,10 +72,22 @@ int fg_cmd_unpack(int argc, char **argv)
 				"(try 'firmgate unpack --help')\n");
 		return FG_EXIT_USAGE;
 	}
+	/* -o: files are written as they come out, not held to the end.
+	 * FG_UNPACK_IN_MEMORY=1 holds the whole tree first, as a scan
+	 * does: tests and benchmarks compare the two (docs/TESTING.md). */
+	const char *hold = getenv("FG_UNPACK_IN_MEMORY");
+	if (!hold || strcmp(hold, "1") != 0) {
+		opts.extract_dir = outdir;
+		opts.extract_force = force;
+	}
 	fg_result *res = NULL;
 	char err[1024];
 	fg_status st = fg_scan(argv[optind], &opts, &res, err, sizeof(err));
 	if (st != FG_OK) {
+		if (st == FG_ERR_USAGE && outdir) {
+			fprintf(stderr, "firmgate unpack: %s\n", err);
+			return FG_EXIT_USAGE;
+		}
 		fprintf(stderr, "firmgate: %s\n", err);
 		return st == FG_ERR_INPUT ? FG_EXIT_INPUT : FG_EXIT_INTERNAL;
 	}

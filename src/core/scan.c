@@ -18,6 +18,7 @@
 #include "core/suppress.h"
 #include "inventory/inventory.h"
 #include "unpack/engine.h"
+#include "unpack/spill.h"
 #include "vulns/match.h"
 
 const char *fg_version(void)
@@ -329,6 +330,25 @@ static fg_status run_stages(fg_result *res, const char *input, progress *pg,
 	return FG_OK;
 }
 
+/* unpack -o: the output directory is checked before any work, and the
+ * content streams into it (unpack/spill.h). */
+static fg_status open_extract_dir(fg_result *res, char *errbuf, size_t errlen)
+{
+	if (!res->opts.unpack_only || !res->opts.extract_dir)
+		return FG_OK;
+	int dfd = fg_extract_open(res->opts.extract_dir, res->opts.extract_force, errbuf, errlen);
+	if (dfd < 0)
+		return FG_ERR_USAGE;
+	char why[256];
+	res->tree.spill = fg_spill_open(dfd, why, sizeof(why));
+	close(dfd);
+	if (!res->tree.spill) {
+		snprintf(errbuf, errlen, "%s: %s", res->opts.extract_dir, why);
+		return FG_ERR_INTERNAL;
+	}
+	return FG_OK;
+}
+
 fg_status fg_scan(const char *input, const fg_options *opts, fg_result **out,
 		  char *errbuf, size_t errlen)
 {
@@ -344,6 +364,11 @@ fg_status fg_scan(const char *input, const fg_options *opts, fg_result **out,
 	fg_status st = load_declaration(res, errbuf, errlen);
 	if (st == FG_OK)
 		st = load_policy(res, errbuf, errlen);
+	if (st != FG_OK) {
+		fg_result_free(res);
+		return st;
+	}
+	st = open_extract_dir(res, errbuf, errlen);
 	if (st != FG_OK) {
 		fg_result_free(res);
 		return st;

@@ -20,6 +20,11 @@ void fg_tree_free(fg_tree *t)
 	for (size_t i = 0; i < t->owned.n; i++)
 		free(t->owned.v[i]);
 	FG_VEC_FREE(&t->owned);
+	for (size_t i = 0; i < t->bufs.n; i++) {
+		free(t->bufs.v[i]->base);
+		free(t->bufs.v[i]);
+	}
+	FG_VEC_FREE(&t->bufs);
 	for (size_t i = 0; i < t->maps.n; i++)
 		munmap(t->maps.v[i].addr, t->maps.v[i].len);
 	FG_VEC_FREE(&t->maps);

@@ -42,9 +42,12 @@ enum fg_node_flags {
 	FG_NODE_FILESYSTEM = 1u << 2, /* extraction root of a filesystem or archive */
 	FG_NODE_CONTENT_OWNED = 1u << 3,
 	FG_NODE_CARVE = 1u << 4,      /* extraction root holding the chunks carved from a blob */
+	FG_NODE_SPILLED = 1u << 5,    /* content written out (spill_id, sha256): data is gone */
 };
 
 typedef struct fg_node fg_node;
+typedef struct fg_buf fg_buf;
+typedef struct fg_spill fg_spill;
 
 /* What a byte range of a blob turned out to be. */
 typedef enum fg_range_kind {
@@ -101,6 +104,21 @@ struct fg_node {
 	unsigned depth;       /* container nesting; input is 0 */
 	unsigned flags;
 	const char *note;     /* why the node is truncated or could not be unpacked */
+
+	/* streamed output (unpack -o, see unpack/spill.h) */
+	fg_buf *buf;          /* the decompressed buffer data lies in, NULL if none */
+	uint64_t spill_id;    /* SPILLED: the file holding the content */
+	const char *sha256;   /* SPILLED: hex digest of the content */
+};
+
+/* A decompressed buffer and the nodes whose content lies in it. Counted
+ * only when the scan streams its output (unpack/spill.h): then it is
+ * freed as soon as every counted node has been written out. */
+struct fg_buf {
+	uint8_t *base;        /* NULL once freed */
+	uintptr_t addr;       /* where it was: content is looked up by address */
+	size_t len;
+	_Atomic unsigned refs;
 };
 
 typedef FG_VEC(void *) fg_ptr_vec;
@@ -117,6 +135,8 @@ typedef struct fg_tree {
 	uint64_t node_count;
 	fg_ptr_vec owned;      /* malloc'd buffers freed with the tree */
 	FG_VEC(fg_map) maps;   /* mmap'd regions unmapped with the tree */
+	FG_VEC(fg_buf *) bufs; /* counted buffers (unpack/spill.h), freed with the tree */
+	fg_spill *spill;       /* where content goes once unpacked; NULL: kept in memory */
 } fg_tree;
 
 void fg_tree_init(fg_tree *t);

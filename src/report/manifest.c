@@ -139,7 +139,10 @@ static void write_entry(walk *k, const fg_node *n)
 		char hex[65];
 		/* the precomputed list follows the same walk; the node check
 		 * keeps a short list (out of memory) from shifting digests */
-		if (k->hex && k->next_hex < k->nhex && k->hnode[k->next_hex] == n)
+		if ((n->flags & FG_NODE_SPILLED) && n->sha256)
+			/* hashed when it was written out while unpacking */
+			snprintf(hex, sizeof(hex), "%s", n->sha256);
+		else if (k->hex && k->next_hex < k->nhex && k->hnode[k->next_hex] == n)
 			memcpy(hex, k->hex[k->next_hex++], sizeof(hex));
 		else
 			fg_sha256_hex(n->data, n->data_len, hex);
@@ -170,7 +173,7 @@ static void tree_order(const fg_fsinfo *fs, bool (*fn)(const fg_node *, void *),
 
 static bool push_file(const fg_node *n, void *ud)
 {
-	if (n->type == FG_NODE_FILE)
+	if (n->type == FG_NODE_FILE && !((n->flags & FG_NODE_SPILLED) && n->sha256))
 		return FG_VEC_PUSH((node_vec *)ud, n);
 	return true;
 }

@@ -5,6 +5,9 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 
 /* The database holds every magic of every format; the pattern ID indexes
@@ -78,6 +81,11 @@ out:
 	free(lens);
 	free(ids);
 	free(flags);
+#ifdef __GLIBC__
+	/* the compiler's working memory (several MiB) is free now, but the
+	 * heap keeps it resident for the whole run unless given back */
+	malloc_trim(0);
+#endif
 }
 
 struct fg_scanner {

@@ -1,6 +1,7 @@
 #include "unpack/engine.h"
 
 #include "unpack/carve.h"
+#include "unpack/spill.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +15,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+/* Counted buffers allocated while one file is unpacked (streaming only):
+ * what came out is matched against them by address afterwards. */
+typedef struct alloc_log {
+	pthread_mutex_t lock;
+	FG_VEC(fg_buf *) bufs;
+} alloc_log;
+
 struct fg_unpack_ctx {
 	fg_tree *tree;
 	fg_budget *budget;
@@ -21,6 +29,8 @@ struct fg_unpack_ctx {
 	fg_node *file;            /* the container being unpacked */
 	fg_node *root;            /* its extraction root */
 	const fg_format *format;
+	alloc_log *log;           /* NULL unless the tree spills */
+	unsigned jobs;            /* --jobs */
 };
 
 /* ---- services for handlers ------------------------------------------ */
@@ -28,6 +38,7 @@ struct fg_unpack_ctx {
 fg_tree *fg_unpack_tree(fg_unpack_ctx *ctx) { return ctx->tree; }
 fg_budget *fg_unpack_budget(fg_unpack_ctx *ctx) { return ctx->budget; }
 const char *fg_unpack_container_name(fg_unpack_ctx *ctx) { return ctx->file->name; }
+unsigned fg_unpack_jobs(fg_unpack_ctx *ctx) { return ctx->jobs ? ctx->jobs : 1; }
 
 static void where_of(fg_unpack_ctx *ctx, const fg_node *node, char *buf, size_t cap)
 {
@@ -101,12 +112,34 @@ fg_node *fg_unpack_add(fg_unpack_ctx *ctx, fg_node *root, const char *path, fg_n
 	return n;
 }
 
+/* Hands BUF to the tree: counted when the tree spills, so that it can
+ * go as soon as the nodes in it are written out. */
+static fg_buf *own_buffer(fg_unpack_ctx *ctx, void *buf, size_t len, bool *ok)
+{
+	if (!ctx->log) {
+		*ok = fg_tree_own(ctx->tree, buf);
+		return NULL;
+	}
+	fg_buf *b = fg_buf_new(ctx->tree, buf, len);
+	*ok = b != NULL;
+	if (b) {
+		pthread_mutex_lock(&ctx->log->lock);
+		/* not logged: never freed early, which is always safe */
+		(void)FG_VEC_PUSH(&ctx->log->bufs, b);
+		pthread_mutex_unlock(&ctx->log->lock);
+	}
+	return b;
+}
+
 uint8_t *fg_unpack_alloc(fg_unpack_ctx *ctx, size_t n)
 {
 	if (n > ctx->budget->limits.max_file_size || !fg_budget_take_bytes(ctx->budget, n))
 		return NULL;
 	uint8_t *p = malloc(n ? n : 1);
-	if (!p || !fg_tree_own(ctx->tree, p)) {
+	bool ok = false;
+	if (p)
+		own_buffer(ctx, p, n, &ok);
+	if (!ok) {
 		fg_budget_give_back_bytes(ctx->budget, n);
 		return NULL;
 	}
@@ -117,7 +150,25 @@ bool fg_unpack_keep(fg_unpack_ctx *ctx, void *buf, size_t used, size_t reserved)
 {
 	if (reserved > used)
 		fg_budget_give_back_bytes(ctx->budget, reserved - used);
-	return fg_tree_own(ctx->tree, buf);
+	bool ok;
+	own_buffer(ctx, buf, used, &ok);
+	return ok;
+}
+
+bool fg_unpack_reserve(fg_unpack_ctx *ctx, size_t n)
+{
+	return n <= ctx->budget->limits.max_file_size && fg_budget_take_bytes(ctx->budget, n);
+}
+
+uint8_t *fg_unpack_alloc_for(fg_unpack_ctx *ctx, fg_node *node, size_t n)
+{
+	uint8_t *p = malloc(n ? n : 1);
+	bool ok = false;
+	fg_buf *b = p ? own_buffer(ctx, p, n, &ok) : NULL;
+	if (!ok)
+		return NULL;
+	fg_buf_attach(node, b);
+	return p;
 }
 
 /* ---- loading the input ---------------------------------------------- */
@@ -359,12 +410,14 @@ typedef struct work_queue {
 	fg_budget *budget;
 	fg_diag_list *diags;
 	fg_unpack_stats stats;
+	unsigned jobs;
 } work_queue;
 
 static bool collect_files(fg_node *n, void *ud)
 {
 	FG_VEC(fg_node *) *out = ud;
-	if (n->type == FG_NODE_FILE && n->data_len > 0 && !n->unpacked && !n->format)
+	if (n->type == FG_NODE_FILE && n->data_len > 0 && !n->unpacked && !n->format &&
+	    !(n->flags & FG_NODE_SPILLED))
 		FG_VEC_PUSH(out, n);
 	return true;
 }
@@ -382,19 +435,30 @@ static void count(work_queue *q, bool ok)
 /* Runs FMT on DATA..DATA+LEN of FILE into a fresh extraction root. Returns
  * the root, or NULL when nothing usable came out (the root is detached
  * again). *USED gets the chunk's length as the handler measured it. */
+/* The log of the file this worker thread is unpacking (streaming only).
+ * Per thread because every worker unpacks its own file; handlers reach
+ * it through their context, also from threads of their own. */
+static _Thread_local alloc_log *current_log;
+
+static void describe_leaf(fg_tree *t, fg_node *file, const fg_format *fmt,
+			  const uint8_t *data, size_t len)
+{
+	char desc[256] = "";
+	if (fmt->describe)
+		fmt->describe(data, len, desc, sizeof(desc));
+	pthread_mutex_lock(&t->lock);
+	file->format = fmt->name;
+	file->format_info = fg_arena_strdup(&t->arena, desc);
+	pthread_mutex_unlock(&t->lock);
+}
+
 static fg_node *run_handler(work_queue *q, fg_node *file, const fg_format *fmt,
 			    const uint8_t *data, size_t len, uint64_t offset, uint64_t *used)
 {
-	fg_unpack_ctx ctx = { q->tree, q->budget, q->diags, file, NULL, fmt };
+	fg_unpack_ctx ctx = { q->tree, q->budget, q->diags, file, NULL, fmt, current_log, q->jobs };
 	*used = 0;
 	if (fmt->kind == FG_FMT_LEAF) {
-		char desc[256] = "";
-		if (fmt->describe)
-			fmt->describe(data, len, desc, sizeof(desc));
-		pthread_mutex_lock(&q->tree->lock);
-		file->format = fmt->name;
-		file->format_info = fg_arena_strdup(&q->tree->arena, desc);
-		pthread_mutex_unlock(&q->tree->lock);
+		describe_leaf(q->tree, file, fmt, data, len);
 		*used = len;
 		return NULL;
 	}
@@ -439,6 +503,8 @@ static const fg_format *best_probe(const uint8_t *data, size_t len, const fg_for
 		const fg_format *f = fg_format_at(i);
 		if (only && f != only)
 			continue;
+		if (f->ceiling && f->ceiling <= *conf)
+			continue; /* cannot win, and would read the whole file */
 		uint64_t cl = 0;
 		int c = f->probe(data, len, &cl);
 		if (c > *conf && (cl == 0 || cl <= len)) {
@@ -661,6 +727,103 @@ static void unpack_one(work_queue *q, fg_scanner *scanner, fg_node *file)
 	FG_VEC_FREE(&cs.ranges);
 }
 
+/* ---- streaming: writing content out as soon as it is final ---------- */
+
+void fg_unpack_done(fg_unpack_ctx *ctx, fg_node *n)
+{
+	fg_tree *t = ctx->tree;
+	if (!t->spill || n->type != FG_NODE_FILE || !n->buf || !n->data || n->data_len == 0 ||
+	    (n->flags & (FG_NODE_TRUNCATED | FG_NODE_SPILLED)) || n->unpacked || n->format)
+		return;
+	/* what the queue would do with a file inside a file system: a
+	 * container stays for it; anything else is described and written */
+	int conf;
+	uint64_t clen;
+	const fg_format *f = best_probe(n->data, n->data_len, NULL, &conf, &clen);
+	if (f && f->kind != FG_FMT_LEAF)
+		return;
+	if (f)
+		describe_leaf(t, n, f, n->data, clen && clen <= n->data_len ? (size_t)clen : n->data_len);
+	fg_spill_node(t, n);
+}
+
+static int buf_addr_cmp(const void *a, const void *b)
+{
+	uintptr_t x = (*(fg_buf *const *)a)->addr, y = (*(fg_buf *const *)b)->addr;
+	return x < y ? -1 : x > y;
+}
+
+/* The logged buffer holding DATA..DATA+LEN, or NULL. LOG is sorted. */
+static fg_buf *find_buffer(const alloc_log *log, const uint8_t *data, size_t len)
+{
+	size_t lo = 0, hi = log->bufs.n;
+	uintptr_t a = (uintptr_t)data;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (log->bufs.v[mid]->addr <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	fg_buf *b = log->bufs.v[lo - 1];
+	if (a - b->addr > b->len || len > b->len - (a - b->addr))
+		return NULL;
+	return b;
+}
+
+typedef struct refs_walk {
+	const alloc_log *log;
+	const fg_node *file;
+	FG_VEC(fg_node *) done;   /* processed already: written right after */
+} refs_walk;
+
+/* Every node whose content lies in a counted buffer takes a reference:
+ * in one this file's handlers allocated, or in the file's own content
+ * (slices of it). Nodes already handled here (a chunk a handler
+ * unpacked, a leaf, a hard link) are written once all references are
+ * taken. */
+static bool take_refs(fg_node *n, void *ud)
+{
+	refs_walk *w = ud;
+	if (n->type == FG_NODE_HARDLINK) {
+		FG_VEC_PUSH(&w->done, n);
+		return true;
+	}
+	if (n->type != FG_NODE_FILE || n == w->file || !n->data_len || !n->data ||
+	    (n->flags & FG_NODE_SPILLED))
+		return true;
+	if (!n->buf) {
+		const fg_node *f = w->file;
+		fg_buf *b = find_buffer(w->log, n->data, n->data_len);
+		if (!b && f->buf && n->data >= f->data && n->data_len <= f->data_len &&
+		    (size_t)(n->data - f->data) <= f->data_len - n->data_len)
+			b = f->buf;
+		fg_buf_attach(n, b);
+	}
+	if (n->unpacked || n->format)
+		FG_VEC_PUSH(&w->done, n);
+	return true;
+}
+
+/* FILE has been unpacked: count the references into what came out,
+ * write out what will not be queued, then FILE itself (the input is
+ * never written). */
+static void spill_after(work_queue *q, fg_node *file, alloc_log *log)
+{
+	if (log->bufs.n)
+		qsort(log->bufs.v, log->bufs.n, sizeof(*log->bufs.v), buf_addr_cmp);
+	refs_walk w = { log, file, {0} };
+	if (file->unpacked)
+		fg_tree_walk(file->unpacked, take_refs, &w);
+	for (size_t i = 0; i < w.done.n; i++)
+		fg_spill_node(q->tree, w.done.v[i]);
+	FG_VEC_FREE(&w.done);
+	if (file != q->tree->root)
+		fg_spill_node(q->tree, file);
+}
+
 static void *worker(void *arg)
 {
 	work_queue *q = arg;
@@ -675,10 +838,16 @@ static void *worker(void *arg)
 		q->busy++;
 		pthread_mutex_unlock(&q->lock);
 
+		alloc_log log = { .lock = PTHREAD_MUTEX_INITIALIZER };
+		current_log = q->tree->spill ? &log : NULL;
 		unpack_one(q, scanner, file);
+		current_log = NULL;
 		FG_VEC(fg_node *) found = {0};
 		if (file->unpacked)
 			fg_tree_walk(file->unpacked, collect_files, &found);
+		if (q->tree->spill)
+			spill_after(q, file, &log);
+		FG_VEC_FREE(&log.bufs);
 
 		pthread_mutex_lock(&q->lock);
 		for (size_t i = 0; i < found.n; i++)
@@ -711,6 +880,7 @@ void fg_unpack_all(fg_tree *tree, fg_budget *budget, fg_diag_list *diags, unsign
 		jobs = 1;
 	if (jobs > 64)
 		jobs = 64;
+	q.jobs = jobs;
 	pthread_t th[64];
 	unsigned started = 0;
 	for (unsigned i = 1; i < jobs; i++)
@@ -738,7 +908,7 @@ int fg_unpack_buffer_for_test(fg_tree *tree, fg_budget *budget, fg_diag_list *di
 	file->data_len = len;
 	file->size = len;
 	tree->root = file;
-	fg_unpack_ctx ctx = { tree, budget, diags, file, NULL, fmt };
+	fg_unpack_ctx ctx = { tree, budget, diags, file, NULL, fmt, NULL, 1 };
 	ctx.root = fg_tree_attach_root(tree, file, fmt->name, 0, len,
 				       fmt->kind == FG_FMT_FILESYSTEM || fmt->kind == FG_FMT_ARCHIVE);
 	if (!ctx.root)

@@ -32,9 +32,11 @@
 
 #include "core/result.h"
 #include "unpack/engine.h"
+#include "unpack/spill.h"
 
 typedef struct writer {
 	const fg_tree *tree;   /* whose input mapping written slices release */
+	int spill_fd;          /* content written while unpacking; -1 if none */
 	unsigned written, links, skipped, failed;
 	unsigned renamed, too_deep;
 } writer;
@@ -70,8 +72,46 @@ static int write_all(int fd, const uint8_t *p, size_t n)
 	return 0;
 }
 
+/* Moves NAME of the spill directory to USE in DFD, never replacing
+ * anything: -1 with errno as openat(O_EXCL) would set it. */
+static int move_spilled(int from_fd, const char *from, int dfd, const char *use)
+{
+	if (renameat2(from_fd, from, dfd, use, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* a file system without RENAME_NOREPLACE: link then unlink */
+	if (linkat(from_fd, from, dfd, use, 0) != 0)
+		return -1;
+	unlinkat(from_fd, from, 0);
+	return 0;
+}
+
+/* N's content was written while unpacking: move it into place. */
+static int place_spilled(writer *w, int dfd, const char *name, const fg_node *n)
+{
+	char from[32], alt[256];
+	fg_spill_name(n, from, sizeof(from));
+	const char *use = name;
+	for (int i = 1; i <= ALT_NAME_TRIES; i++) {
+		if (move_spilled(w->spill_fd, from, dfd, use) == 0) {
+			if (use != name)
+				w->renamed++;
+			w->written++;
+			return 0;
+		}
+		if (!name_refused())
+			break;
+		use = alt_name(name, i, alt, sizeof(alt));
+	}
+	w->failed++;
+	return -1;
+}
+
 static int write_file(writer *w, int dfd, const char *name, const fg_node *n)
 {
+	if ((n->flags & FG_NODE_SPILLED) && w->spill_fd >= 0)
+		return place_spilled(w, dfd, name, n);
 	const fg_node *c = fg_node_content(n);
 	char alt[256];
 	const char *use = name;
@@ -233,10 +273,8 @@ static bool dir_is_empty(int dfd)
 	return empty;
 }
 
-int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *err, size_t errlen)
+int fg_extract_open(const char *dir, int force, char *err, size_t errlen)
 {
-	if (errlen)
-		err[0] = '\0';
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
 		return -1;
@@ -251,7 +289,20 @@ int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *er
 		snprintf(err, errlen, "%s: directory is not empty (use --force to write into it)", dir);
 		return -1;
 	}
-	writer w = { .tree = &res->tree };
+	return dfd;
+}
+
+int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *err, size_t errlen)
+{
+	if (errlen)
+		err[0] = '\0';
+	fg_spill *spill = res->tree.spill;
+	/* a scan that streamed into DIR has checked it already (and put
+	 * its working directory there) */
+	int dfd = fg_extract_open(dir, force || spill, err, errlen);
+	if (dfd < 0)
+		return -1;
+	writer w = { .tree = &res->tree, .spill_fd = spill ? fg_spill_dirfd(spill) : -1 };
 	const fg_node *root = res->tree.root;
 	if (root->type == FG_NODE_DIR) {
 		write_children(&w, dfd, root, 0);
@@ -274,6 +325,11 @@ int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *er
 		close(mfd);
 	}
 	close(dfd);
+	if (spill) {
+		/* what is left there was never placed (nested too deep) */
+		fg_spill_close(spill);
+		((fg_result *)res)->tree.spill = NULL;
+	}
 	if (w.failed) {
 		snprintf(err, errlen, "%s: %u entr%s could not be written (I/O error)", dir,
 			 w.failed, w.failed == 1 ? "y" : "ies");

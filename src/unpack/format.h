@@ -72,6 +72,11 @@ typedef struct fg_format {
 
 	/* FG_FMT_LEAF: a one-line description ("ELF 32-bit LSB MIPS"). */
 	void (*describe)(const uint8_t *data, size_t len, char *buf, size_t cap);
+
+	/* The highest confidence probe() ever returns, 0 meaning 100. A
+	 * probe that has to read the whole file sets it, so that it is not
+	 * run once another format has already claimed the file more surely. */
+	int ceiling;
 } fg_format;
 
 /* Confidence a carved candidate needs to be taken; a whole file at offset
@@ -82,6 +87,10 @@ typedef struct fg_format {
 
 fg_tree *fg_unpack_tree(fg_unpack_ctx *ctx);
 fg_budget *fg_unpack_budget(fg_unpack_ctx *ctx);
+
+/* Threads the scan may use (--jobs): a handler that reads in parallel
+ * starts at most this many, its own included. */
+unsigned fg_unpack_jobs(fg_unpack_ctx *ctx);
 
 /* Name of the container file being unpacked (for naming a stream's output). */
 const char *fg_unpack_container_name(fg_unpack_ctx *ctx);
@@ -99,6 +108,22 @@ uint8_t *fg_unpack_alloc(fg_unpack_ctx *ctx, size_t n);
 /* Hands a malloc'd buffer of USED bytes (reserved earlier with
  * fg_budget_take_bytes for RESERVED bytes) to the tree. */
 bool fg_unpack_keep(fg_unpack_ctx *ctx, void *buf, size_t used, size_t reserved);
+
+/* For handlers that produce many files and can say when each is done
+ * (squashfs), so that the output is written while the rest is still
+ * being read instead of all at the end:
+ *
+ * fg_unpack_reserve() charges N bytes against the budget, in the
+ * handler's walk order, so what fits does not depend on threading;
+ * fg_unpack_alloc_for() then allocates those N bytes for NODE's content
+ * (any thread; NULL when out of memory; the budget stays charged).
+ * fg_unpack_done() says NODE's content is final and nothing else will
+ * point into its buffer: when the scan streams its output (spill.h), a
+ * file that holds no further format is written out and freed right
+ * away. Outside streaming, it does nothing. */
+bool fg_unpack_reserve(fg_unpack_ctx *ctx, size_t n);
+uint8_t *fg_unpack_alloc_for(fg_unpack_ctx *ctx, fg_node *node, size_t n);
+void fg_unpack_done(fg_unpack_ctx *ctx, fg_node *node);
 
 /* Records why NODE (or the container when NULL) is incomplete. */
 void fg_unpack_truncated(fg_unpack_ctx *ctx, fg_node *node, const char *fmt, ...)

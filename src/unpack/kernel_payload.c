@@ -27,6 +27,7 @@
 
 #include "core/cursor.h"
 #include "unpack/kernel.h"
+#include "unpack/stream.h"
 
 #define KZ_TRIAL_IN (256u * 1024)      /* input a trial may read */
 #define KZ_TRIAL_OUT (256u * 1024)     /* output a trial may produce */
@@ -542,7 +543,7 @@ size_t fg_kz_decode(fg_unpack_ctx *ctx, fg_kz_method m, const uint8_t *in, size_
 		    fg_outbuf *o, bool *done, const char **err)
 {
 	kz_state s = { .m = m };
-	size_t pos = 0;
+	size_t pos = 0, released = 0;
 	bool retried = false;
 	*done = false;
 	*err = NULL;
@@ -558,6 +559,7 @@ size_t fg_kz_decode(fg_unpack_ctx *ctx, fg_kz_method m, const uint8_t *in, size_
 				       o->cap);
 		pos += used;
 		o->len += made;
+		fg_stream_consumed(ctx, in, &released, pos);
 		if (st == KZ_END) {
 			*done = true;
 			break;

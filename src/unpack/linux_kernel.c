@@ -595,6 +595,12 @@ static bool has_erased_run(const uint8_t *d, size_t len)
  * uncompressed container, and none when erased flash shows that the file
  * is a flash dump holding a kernel somewhere.
  */
+/* e_type of the ELF header at D (at least 18 bytes, probed as ELF). */
+static unsigned elf_type(const uint8_t *d)
+{
+	return d[5] == 2 ? (unsigned)d[16] << 8 | d[17] : (unsigned)d[17] << 8 | d[16];
+}
+
 static int vml_probe(const uint8_t *data, size_t len, uint64_t *chunk_len)
 {
 	if (len < VMLINUX_MIN)
@@ -602,7 +608,9 @@ static int vml_probe(const uint8_t *data, size_t len, uint64_t *chunk_len)
 	fg_kbanner b;
 	if (len >= 4 && memcmp(data, "\x7f" "ELF", 4) == 0) {
 		uint64_t cl = 0;
-		if (!fg_format_elf.probe(data, len, &cl))
+		/* a kernel is linked ET_EXEC; position-independent programs
+		 * and libraries (ET_DYN) are not read for a banner */
+		if (!fg_format_elf.probe(data, len, &cl) || elf_type(data) != 2)
 			return 0;
 		size_t span = cl && cl <= len ? (size_t)cl : len;
 		if (!fg_kernel_banner(data, span, &b))
@@ -627,6 +635,7 @@ const fg_format fg_format_vmlinux = {
 	.kind = FG_FMT_LEAF,
 	.magics = NULL,
 	.probe = vml_probe,
+	.ceiling = 85,
 	.describe = vml_describe,
 };
 

@@ -178,7 +178,9 @@ static int lzma_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, s
 	zs.avail_in = len - LZMA_HDR_LEN;
 	const char *err = NULL;
 	lzma_ret rc = LZMA_OK;
+	size_t released = 0;
 	for (;;) {
+		fg_stream_consumed(ctx, data, &released, len - zs.avail_in);
 		if (!fg_outbuf_grow(&o, ctx, 256 * 1024)) {
 			err = "output limit reached";
 			break;

@@ -40,6 +40,7 @@
 #include <sqfs/data_reader.h>
 #include <sqfs/dir.h>
 #include <sqfs/error.h>
+#include <sqfs/frag_table.h>
 #include <sqfs/id_table.h>
 #include <sqfs/inode.h>
 #include <sqfs/io.h>
@@ -49,6 +50,7 @@
 #include "core/pathbuf.h"
 #include "core/cursor.h"
 #include "core/u64map.h"
+#include "unpack/engine.h"
 #include "unpack/format.h"
 
 #define SQ_SUPER_SIZE 96
@@ -314,11 +316,24 @@ typedef struct sq_meta {
 	sqfs_meta_reader_t *dirs;
 } sq_meta;
 
+/* A file whose content is queued. Its buffer is allocated when its
+ * first job runs and, when the scan streams its output, handed on as
+ * soon as its last job is done, so memory holds the files being read,
+ * not the whole image. */
+typedef struct sq_file {
+	fg_node *node;
+	size_t first_job;
+	uint8_t *_Atomic buf;    /* NULL until a job needs it */
+	_Atomic unsigned left;   /* jobs still to run */
+	bool shared;             /* other nodes take its content at the end */
+} sq_file;
+
 /* One data-reader call: LEN bytes of a file's content from OFF. */
 typedef struct sq_job {
 	fg_node *node;
+	size_t file;             /* index in sq->filev */
 	const sqfs_inode_generic_t *gi;
-	uint8_t *buf;            /* the whole file's buffer */
+	uint8_t *buf;            /* the whole file's buffer, once allocated */
 	uint64_t off, len;
 	uint64_t key;            /* where on disk it reads: jobs run sorted */
 	uint64_t got;            /* good bytes from OFF */
@@ -358,6 +373,10 @@ typedef struct sq_image {
 
 	bool frags_ok;                 /* fragment table loaded */
 
+	FG_VEC(sq_file) filev;         /* files with content to read, in walk order */
+	fg_u64map file_index;            /* node -> filev index + 1 */
+	pthread_mutex_t alloc_lock;    /* one buffer per file, whichever job comes first */
+	sqfs_frag_table_t *frags;      /* where fragment blocks lie; NULL if unknown */
 	FG_VEC(sq_job) jobs;           /* content to read, in walk order */
 	FG_VEC(sq_order) order;        /* the jobs in disk order */
 	FG_VEC(size_t) batches;        /* first entry of each batch in order */
@@ -606,29 +625,39 @@ static void remember_content(sq_image *sq, fg_node *n, const sqfs_inode_generic_
 }
 
 /* Sort key of a job: the disk position of its first block, or, for a
- * tail read from a fragment block, that block's index (fragment blocks
- * are cached apart from data blocks, so the two orders need not mix). */
-static uint64_t job_key(const sqfs_inode_generic_t *gi, size_t block, sqfs_u64 pos)
+ * tail read from a fragment block, that block's position: mksquashfs
+ * writes a fragment block after the files whose tails it holds, so in
+ * disk order files complete one after another and can be handed on
+ * early. Without the fragment table, tails go last, by fragment. */
+static uint64_t job_key(const sq_image *sq, const sqfs_inode_generic_t *gi, size_t block,
+			sqfs_u64 pos)
 {
 	if (block < sqfs_inode_get_file_block_count(gi))
 		return pos & ~(1ULL << 63);
 	sqfs_u32 frag = 0, frag_off = 0;
 	sqfs_inode_get_frag_location(gi, &frag, &frag_off);
+	sqfs_fragment_t where;
+	if (sq->frags && sqfs_frag_table_lookup(sq->frags, frag, &where) == 0)
+		return where.start_offset & ~(1ULL << 63);
 	return (1ULL << 63) | ((uint64_t)frag << 24) | (frag_off & 0xffffff);
 }
 
 /* Splits the content into jobs of at most sq->chunk bytes. */
-static bool queue_jobs(sq_image *sq, fg_node *n, const sqfs_inode_generic_t *gi, uint8_t *buf)
+static bool queue_jobs(sq_image *sq, fg_node *n, const sqfs_inode_generic_t *gi)
 {
-	sq_job job = { .node = n, .gi = gi, .buf = buf };
+	sq_file f = { .node = n, .first_job = sq->jobs.n };
+	if (!FG_VEC_PUSH(&sq->filev, f))
+		return false;
+	sq_job job = { .node = n, .file = sq->filev.n - 1, .gi = gi };
 	size_t block = 0;
 	sqfs_u64 pos = 0;
 	sqfs_inode_get_file_block_start(gi, &pos);
 	for (job.off = 0; job.off < n->size; job.off += job.len) {
 		job.len = n->size - job.off < sq->chunk ? n->size - job.off : sq->chunk;
-		job.key = job_key(gi, block, pos);
+		job.key = job_key(sq, gi, block, pos);
 		if (!FG_VEC_PUSH(&sq->jobs, job))
 			return false;
+		sq->filev.v[job.file].left++;
 		for (uint64_t b = 0; b < job.len / sq->super.block_size &&
 		     block < sqfs_inode_get_file_block_count(gi); b++)
 			pos += SQFS_ON_DISK_BLOCK_SIZE(gi->extra[block++]);
@@ -675,15 +704,14 @@ static void queue_file(sq_image *sq, fg_node *n, sqfs_u64 ref, const sq_inode *i
 				    (unsigned long long)lim->max_ratio);
 		return;
 	}
-	uint8_t *buf = fg_unpack_alloc(sq->ctx, (size_t)ino->size);
-	if (!buf) {
+	if (!fg_unpack_reserve(sq->ctx, (size_t)ino->size)) {
 		fg_unpack_truncated(sq->ctx, n, "content of %llu bytes not extracted: byte budget spent",
 				    (unsigned long long)ino->size);
 		return;
 	}
 	sq->expanded += ino->size;
 	remember_content(sq, n, gi, hash);
-	if (!queue_jobs(sq, n, gi, buf)) {
+	if (!queue_jobs(sq, n, gi)) {
 		/* what was queued is read; the missing tail is reported then */
 		fg_unpack_truncated(sq->ctx, sq->root, "out of memory queueing content");
 		sq->stop = true;
@@ -788,7 +816,57 @@ static uint64_t direct_blocks(const sq_image *sq, sq_reader *r, const sq_job *j)
 	return done;
 }
 
-static void run_job(const sq_image *sq, sq_reader *r, sq_job *j)
+/* The file's buffer: the first of its jobs to run allocates it. */
+static uint8_t *file_buffer(sq_image *sq, sq_file *f)
+{
+	uint8_t *b = atomic_load(&f->buf);
+	if (b)
+		return b;
+	pthread_mutex_lock(&sq->alloc_lock);
+	b = atomic_load(&f->buf);
+	if (!b) {
+		b = fg_unpack_alloc_for(sq->ctx, f->node, (size_t)f->node->size);
+		atomic_store(&f->buf, b);
+	}
+	pthread_mutex_unlock(&sq->alloc_lock);
+	return b;
+}
+
+static size_t file_result(const sq_image *sq, size_t first, uint64_t *good, int *err);
+
+/* The last job of F has run: a file read whole that no other node
+ * shares is final, and the engine may write it out and free it now.
+ * Anything incomplete waits for apply_results(), which says why. */
+static void file_complete(sq_image *sq, sq_file *f)
+{
+	uint64_t good;
+	int err;
+	file_result(sq, f->first_job, &good, &err);
+	fg_node *n = f->node;
+	if (f->shared || good != n->size)
+		return;
+	n->data = atomic_load(&f->buf);
+	n->data_len = (size_t)good;
+	fg_unpack_done(sq->ctx, n);
+}
+
+static void run_one(const sq_image *sq, sq_reader *r, sq_job *j);
+
+static void run_job(sq_image *sq, sq_reader *r, sq_job *j)
+{
+	sq_file *f = &sq->filev.v[j->file];
+	j->buf = file_buffer(sq, f);
+	if (j->buf) {
+		run_one(sq, r, j);
+	} else {
+		j->got = 0;
+		j->err = SQFS_ERROR_ALLOC;
+	}
+	if (atomic_fetch_sub(&f->left, 1) == 1)
+		file_complete(sq, f);
+}
+
+static void run_one(const sq_image *sq, sq_reader *r, sq_job *j)
 {
 	uint64_t done = direct_blocks(sq, r, j);
 	if (done == j->len) {
@@ -805,6 +883,20 @@ static void run_job(const sq_image *sq, sq_reader *r, sq_job *j)
 	j->got = salvage_blocks(sq, r, j);
 }
 
+/* The batch of jobs FIRST..END (in disk order) has been read: the pages
+ * of the image between its first read and the next batch's are not
+ * needed again (when the image is a slice of the mapped input; a page
+ * read again comes back from the page cache). */
+static void release_batch(const sq_image *sq, size_t first, size_t end)
+{
+	uint64_t from = sq->order.v[first].key;
+	uint64_t to = end < sq->order.n ? sq->order.v[end].key : sq->super.inode_table_start;
+	if (from >> 63 || to >> 63 || to <= from || to > sq->len)
+		return; /* tails ordered by fragment index: positions unknown */
+	const mem_file *img = (const mem_file *)sq->file;
+	fg_unpack_release_input(fg_unpack_tree(sq->ctx), img->data + from, (size_t)(to - from));
+}
+
 static void drain_batches(sq_image *sq, sq_reader *r)
 {
 	for (;;) {
@@ -814,6 +906,7 @@ static void drain_batches(sq_image *sq, sq_reader *r)
 		size_t end = b + 1 < sq->batches.n ? sq->batches.v[b + 1] : sq->order.n;
 		for (size_t i = sq->batches.v[b]; i < end; i++)
 			run_job(sq, r, &sq->jobs.v[sq->order.v[i].job]);
+		release_batch(sq, sq->batches.v[b], end);
 	}
 }
 
@@ -847,6 +940,9 @@ static unsigned thread_count(const sq_image *sq)
 	cpu_set_t set;
 	long cpus = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set)
 								 : sysconf(_SC_NPROCESSORS_ONLN);
+	/* --jobs 1 means one thread, here too */
+	if (cpus > (long)fg_unpack_jobs(sq->ctx))
+		cpus = (long)fg_unpack_jobs(sq->ctx);
 	if (cpus > SQ_MAX_THREADS)
 		cpus = SQ_MAX_THREADS;
 	if ((size_t)cpus > sq->batches.n)
@@ -884,6 +980,27 @@ static bool plan_reads(sq_image *sq)
 		fill += sq->jobs.v[sq->order.v[i].job].len + 4096;
 	}
 	return true;
+}
+
+/* Files whose content later names share (hard links, files stored
+ * once) keep it until apply_results() has handed it to them. */
+static void mark_shared(sq_image *sq)
+{
+	for (size_t i = 0; i < sq->filev.n; i++) {
+		if (!fg_u64map_put(&sq->file_index, (uintptr_t)sq->filev.v[i].node,
+				   (void *)(uintptr_t)(i + 1))) {
+			/* out of memory: nothing is handed on early */
+			for (size_t k = 0; k < sq->filev.n; k++)
+				sq->filev.v[k].shared = true;
+			return;
+		}
+	}
+	for (size_t i = 0; i < sq->links.n; i++) {
+		uintptr_t idx = (uintptr_t)fg_u64map_get(&sq->file_index,
+							 (uintptr_t)sq->links.v[i].first);
+		if (idx)
+			sq->filev.v[idx - 1].shared = true;
+	}
 }
 
 /* Runs every job: this thread with the image's reader, helpers with
@@ -954,7 +1071,12 @@ static void apply_results(sq_image *sq)
 		fg_node *n = sq->jobs.v[i].node;
 		uint64_t good;
 		int err;
-		n->data = sq->jobs.v[i].buf;
+		if (n->flags & FG_NODE_SPILLED) {
+			/* complete, and already written out */
+			i = file_result(sq, i, &good, &err);
+			continue;
+		}
+		n->data = atomic_load(&sq->filev.v[sq->jobs.v[i].file].buf);
 		i = file_result(sq, i, &good, &err);
 		n->data_len = (size_t)good;
 		if (good < n->size)
@@ -1177,6 +1299,14 @@ static void load_tables(sq_image *sq)
 	}
 	err = sqfs_data_reader_load_fragment_table(sq->blocks, &sq->super);
 	sq->frags_ok = !err;
+	if (!err) {
+		/* a second copy, for ordering reads only (job_key) */
+		sq->frags = sqfs_frag_table_create(0);
+		if (sq->frags && sqfs_frag_table_read(sq->frags, sq->file, &sq->super, sq->cmp)) {
+			sqfs_destroy(sq->frags);
+			sq->frags = NULL;
+		}
+	}
 	if (err)
 		fg_unpack_truncated(sq->ctx, sq->root, "fragment table unreadable (%s): tails unread",
 				    sq_strerror(err));
@@ -1265,6 +1395,7 @@ static int walk_root(sq_image *sq)
 		return -1;
 	}
 	walk(sq);
+	mark_shared(sq);
 	read_queued(sq);
 	apply_results(sq);
 	if (sq->bad_owners)
@@ -1287,12 +1418,16 @@ static void close_image(sq_image *sq)
 	}
 	FG_VEC_FREE(&sq->meta);
 	sqfs_destroy(sq->ids);
+	sqfs_destroy(sq->frags);
 	sqfs_destroy(sq->cmp);
 	sqfs_destroy(sq->file);
 	for (size_t i = 0; i < sq->block_lists.n; i++)
 		sqfs_free(sq->block_lists.v[i]);
 	FG_VEC_FREE(&sq->block_lists);
 	FG_VEC_FREE(&sq->jobs);
+	FG_VEC_FREE(&sq->filev);
+	fg_u64map_free(&sq->file_index);
+	pthread_mutex_destroy(&sq->alloc_lock);
 	FG_VEC_FREE(&sq->order);
 	FG_VEC_FREE(&sq->batches);
 	FG_VEC_FREE(&sq->contents);
@@ -1323,6 +1458,7 @@ static int sq_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, siz
 	}
 	sq->ctx = ctx;
 	sq->root = root;
+	pthread_mutex_init(&sq->alloc_lock, NULL);
 	sq->budget = fg_unpack_budget(ctx);
 	sq->expand_cap = expansion_cap(&sq->budget->limits, len);
 	int rc = open_image(sq, data, len);

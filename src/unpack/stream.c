@@ -1,3 +1,4 @@
+#include "unpack/engine.h"
 #include "unpack/stream.h"
 
 #include <stdio.h>
@@ -110,4 +111,14 @@ fg_node *fg_stream_emit(fg_unpack_ctx *ctx, fg_node *root, const char *name, fg_
 	n->mode = 0644;
 	memset(o, 0, sizeof(*o));
 	return n;
+}
+
+#define STREAM_RELEASE_STEP (1u << 20)
+
+void fg_stream_consumed(fg_unpack_ctx *ctx, const uint8_t *in, size_t *released, size_t used)
+{
+	if (used < *released || used - *released < STREAM_RELEASE_STEP)
+		return;
+	fg_unpack_release_input(fg_unpack_tree(ctx), in + *released, used - *released);
+	*released = used;
 }

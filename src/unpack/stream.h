@@ -33,6 +33,13 @@ bool fg_outbuf_grow(fg_outbuf *o, fg_unpack_ctx *ctx, size_t min);
 /* Releases the buffer and its reservation (nothing was kept). */
 void fg_outbuf_discard(fg_outbuf *o, fg_unpack_ctx *ctx);
 
+/* A decoder has consumed IN..IN+USED of its input: once a stretch of at
+ * least a MiB past *RELEASED is behind it, that stretch's pages leave
+ * memory when the input is the mapped image (fg_unpack_release_input),
+ * so a long stream does not keep all its compressed bytes resident
+ * while it is decoded. */
+void fg_stream_consumed(fg_unpack_ctx *ctx, const uint8_t *in, size_t *released, size_t used);
+
 /* A file-name suffix and what replaces it (".tgz" -> ".tar"). */
 typedef struct fg_suffix {
 	const char *suffix;

@@ -35,7 +35,9 @@ static size_t decode_stream(fg_unpack_ctx *ctx, const uint8_t *in, size_t in_len
 	zs.next_in = in;
 	zs.avail_in = in_len;
 	lzma_ret rc = LZMA_OK;
+	size_t released = 0;
 	for (;;) {
+		fg_stream_consumed(ctx, in, &released, in_len - zs.avail_in);
 		if (!fg_outbuf_grow(o, ctx, 64 * 1024)) {
 			*err = "output limit reached";
 			break;

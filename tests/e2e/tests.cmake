@@ -32,6 +32,12 @@ add_test(NAME e2e.unpack
           --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR})
 set_tests_properties(e2e.unpack PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 1500)
 
+add_test(NAME e2e.unpack_stream
+  COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_unpack_stream.py
+          --firmgate $<TARGET_FILE:firmgate> --corpus ${FG_CORPUS_DIR}
+          --samples ${FG_SHARED_DIR}/samples)
+set_tests_properties(e2e.unpack_stream PROPERTIES FIXTURES_REQUIRED corpus TIMEOUT 1500)
+
 add_test(NAME e2e.sarif
   COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/e2e/check_sarif.py
           --firmgate $<TARGET_FILE:firmgate> --source ${CMAKE_SOURCE_DIR}

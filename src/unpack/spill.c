@@ -1,0 +1,222 @@
+/*
+ * spill.c - writing content out of memory as soon as it is final (see
+ * spill.h).
+ */
+#include "unpack/spill.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "unpack/engine.h"
+
+struct fg_spill {
+	int parent;              /* the output directory */
+	int dirfd;               /* the spill directory inside it */
+	char name[40];
+	_Atomic uint64_t next;   /* last file number handed out */
+	_Atomic unsigned failures;
+};
+
+#define SPILL_TRIES 100
+#define SPILL_WRITE_STEP (256u << 10) /* hashed while still in cache */
+
+static uint64_t random_word(void)
+{
+	uint64_t r = 0;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		r = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40);
+	}
+	return r;
+}
+
+fg_spill *fg_spill_open(int dirfd, char *err, size_t errlen)
+{
+	fg_spill *s = calloc(1, sizeof(*s));
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->parent = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	s->dirfd = -1;
+	for (int i = 0; s->parent >= 0 && i < SPILL_TRIES; i++) {
+		snprintf(s->name, sizeof(s->name), ".firmgate-spill.%012llx",
+			 (unsigned long long)(random_word() & 0xffffffffffffULL));
+		if (mkdirat(s->parent, s->name, 0700) == 0) {
+			s->dirfd = openat(s->parent, s->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			break;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	if (s->dirfd < 0) {
+		snprintf(err, errlen, "cannot create a working directory in the output directory: %s",
+			 strerror(errno));
+		if (s->parent >= 0)
+			close(s->parent);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void fg_spill_close(fg_spill *s)
+{
+	if (!s)
+		return;
+	int fd = dup(s->dirfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL)
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				unlinkat(s->dirfd, e->d_name, 0);
+		closedir(d);
+	} else if (fd >= 0) {
+		close(fd);
+	}
+	close(s->dirfd);
+	unlinkat(s->parent, s->name, AT_REMOVEDIR);
+	close(s->parent);
+	free(s);
+}
+
+int fg_spill_dirfd(const fg_spill *s) { return s->dirfd; }
+unsigned fg_spill_failures(const fg_spill *s) { return atomic_load(&s->failures); }
+
+void fg_spill_name(const fg_node *n, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "%llx", (unsigned long long)n->spill_id);
+}
+
+/* Writes P..P+N to FD, hashing as it goes. */
+static bool write_hashed(int fd, const uint8_t *p, size_t n, EVP_MD_CTX *md)
+{
+	while (n) {
+		size_t step = n < SPILL_WRITE_STEP ? n : SPILL_WRITE_STEP;
+		if (!EVP_DigestUpdate(md, p, step))
+			return false;
+		size_t left = step;
+		const uint8_t *q = p;
+		while (left) {
+			ssize_t k = write(fd, q, left);
+			if (k < 0) {
+				if (errno == EINTR)
+					continue;
+				return false;
+			}
+			q += k;
+			left -= (size_t)k;
+		}
+		p += step;
+		n -= step;
+	}
+	return true;
+}
+
+static void to_hex(const unsigned char *md, unsigned len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (unsigned i = 0; i < len; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+bool fg_spill_node(fg_tree *t, fg_node *n)
+{
+	fg_spill *s = t->spill;
+	const fg_node *c = fg_node_content(n);
+	if (!s || !c || (n->flags & FG_NODE_SPILLED) || (c->flags & FG_NODE_SPILLED) ||
+	    (!c->data && c->data_len))
+		return false;
+	uint64_t id = atomic_fetch_add(&s->next, 1) + 1;
+	char name[24];
+	snprintf(name, sizeof(name), "%llx", (unsigned long long)id);
+	int fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			(n->mode & 0777) | 0600);
+	EVP_MD_CTX *md = fd >= 0 ? EVP_MD_CTX_new() : NULL;
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned dlen = 0;
+	bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+		  write_hashed(fd, c->data, c->data_len, md) &&
+		  EVP_DigestFinal_ex(md, digest, &dlen);
+	EVP_MD_CTX_free(md);
+	if (fd >= 0 && close(fd) != 0)
+		ok = false;
+	if (!ok) {
+		if (fd >= 0)
+			unlinkat(s->dirfd, name, 0);
+		atomic_fetch_add(&s->failures, 1);
+		return false;
+	}
+	/* a slice of the input: its pages can go again */
+	fg_unpack_release_input(t, c->data, c->data_len);
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	to_hex(digest, dlen, hex);
+	pthread_mutex_lock(&t->lock);
+	const char *h = fg_arena_strdup(&t->arena, hex);
+	pthread_mutex_unlock(&t->lock);
+	n->sha256 = h;
+	n->spill_id = id;
+	n->flags |= FG_NODE_SPILLED;
+	if (n->buf) {
+		fg_buf *b = n->buf;
+		n->buf = NULL;
+		fg_buf_release(b);
+	}
+	return true;
+}
+
+fg_buf *fg_buf_new(fg_tree *t, void *base, size_t len)
+{
+	fg_buf *b = malloc(sizeof(*b));
+	if (!b) {
+		free(base);
+		return NULL;
+	}
+	b->base = base;
+	b->addr = (uintptr_t)base;
+	b->len = len;
+	atomic_init(&b->refs, 0);
+	pthread_mutex_lock(&t->lock);
+	bool ok = FG_VEC_PUSH(&t->bufs, b);
+	pthread_mutex_unlock(&t->lock);
+	if (!ok) {
+		free(base);
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void fg_buf_attach(fg_node *n, fg_buf *b)
+{
+	if (!b || n->buf)
+		return;
+	atomic_fetch_add(&b->refs, 1);
+	n->buf = b;
+}
+
+void fg_buf_release(fg_buf *b)
+{
+	if (atomic_fetch_sub(&b->refs, 1) == 1) {
+		/* the last reader is done: nobody can reach the bytes any more
+		 * (every node into them held a reference) */
+		free(b->base);
+		b->base = NULL;
+	}
+}
