@@ -47,7 +47,7 @@ for t in "$corpus/.build/trees/gw-c" "$corpus/images/gw-c_ext4.img" \
 done
 
 echo
-libs=$(pkg-config --libs zlib liblzma libsquashfs1 libcrypt libcrypto lzo2 libzstd liblz4 \
+libs=$(pkg-config --libs zlib libdeflate liblzma libsquashfs1 libcrypt libcrypto lzo2 libzstd liblz4 \
 	libarchive libhs ext2fs sqlite3 libcurl)
 cc -O2 -D_GNU_SOURCE -I"$src/include" -I"$src/src" "$src/bench/check_times.c" \
 	"$build/libfirmgate.a" $libs -lbz2 -lfdt -lpthread -lm -o "$work/check_times"

@@ -5,11 +5,14 @@ set -eu
 
 packages="
 	build-essential cmake pkg-config
-	zlib1g-dev liblzma-dev libsquashfs-dev liblzo2-dev libzstd-dev liblz4-dev
+	zlib1g-dev libdeflate-dev liblzma-dev libsquashfs-dev liblzo2-dev libzstd-dev liblz4-dev
 	libvectorscan-dev libarchive-dev libext2fs-dev libfdt-dev libbz2-dev
 	libcrypt-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libyaml-dev
 	squashfs-tools python3 openssl
 "
+# libcurl4-openssl-dev is for <curl/curl.h> only: firmgate does not link
+# libcurl but loads it (libcurl4, which the -dev package pulls in) when
+# `firmgate db update` downloads (src/vulns/curl_dl.c).
 # The test suite also builds the firmware corpus and compares with these.
 test_packages="
 	clang cpio python3-jsonschema python3-yaml mtd-utils bzip2 lz4 lzop xz-utils zstd zip p7zip-full e2fsprogs u-boot-tools device-tree-compiler

@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "core/pathbuf.h"
@@ -215,6 +217,7 @@ typedef struct cr_image {
 
 	z_stream z;
 	bool z_ready;
+	struct libdeflate_decompressor *dfl;
 	uint8_t *scratch;     /* CR_MAX_PAGE bytes */
 
 	FG_VEC(cr_frame) stack;
@@ -331,6 +334,22 @@ static long inflate_block(cr_image *im, const uint8_t *in, size_t in_len, uint8_
 	return -1;
 }
 
+/* The common case in one call: libdeflate decodes a complete zlib stream
+ * of exactly WANT bytes with a good Adler-32, several times faster than
+ * zlib. Otherwise false, with OUT zeroed again for the zlib path. */
+static bool whole_block(cr_image *im, const uint8_t *in, size_t in_len, uint8_t *out,
+			size_t want)
+{
+	if (!im->dfl)
+		im->dfl = libdeflate_alloc_decompressor();
+	if (!im->dfl)
+		return false;
+	if (libdeflate_zlib_decompress(im->dfl, in, in_len, out, want, NULL) == LIBDEFLATE_SUCCESS)
+		return true;
+	memset(out, 0, want);
+	return false;
+}
+
 /* Decodes block I into OUT (WANT bytes, zeroed by the caller). NULL, or
  * why the block is bad. */
 static const char *read_block(cr_image *im, uint32_t off, uint32_t size, uint32_t nblocks,
@@ -348,6 +367,8 @@ static const char *read_block(cr_image *im, uint32_t off, uint32_t size, uint32_
 		memcpy(out, im->d + b.start, b.len < want ? b.len : want);
 		return NULL;
 	}
+	if (whole_block(im, im->d + b.start, b.len, out, want))
+		return NULL;
 	bool more;
 	long got = inflate_block(im, im->d + b.start, b.len, out, want, &more);
 	if (got < 0)
@@ -820,6 +841,7 @@ static void close_image(cr_image *im)
 {
 	if (im->z_ready)
 		inflateEnd(&im->z);
+	libdeflate_free_decompressor(im->dfl);
 	free(im->scratch);
 	FG_VEC_FREE(&im->stack);
 	FG_VEC_FREE(&im->jobs);

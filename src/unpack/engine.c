@@ -656,7 +656,7 @@ static void add_gap(carve_state *cs, const uint8_t *data, uint64_t from, uint64_
 		fg_coverage_gap(data, from, to - from, &cs->ranges);
 }
 
-static void unpack_one(work_queue *q, fg_scanner *scanner, fg_node *file)
+static void unpack_one(work_queue *q, fg_scanner **scanner, fg_node *file)
 {
 	const uint8_t *data = file->data;
 	size_t len = file->data_len;
@@ -688,8 +688,12 @@ static void unpack_one(work_queue *q, fg_scanner *scanner, fg_node *file)
 	/* only what the first chunk left: a hit before POS would be skipped
 	 * anyway, and the chunk's bytes (most of the blob, often) are not
 	 * read a second time */
-	if (pos < len && scanner &&
-	    !fg_scanner_find(scanner, data + pos, len - (size_t)pos, MAX_CANDIDATES_PER_BLOB, &cands))
+	/* the matcher is compiled on first use: an image that is one
+	 * file system from its first byte to its last never needs it */
+	if (pos < len && !*scanner)
+		*scanner = fg_scanner_new();
+	if (pos < len && *scanner &&
+	    !fg_scanner_find(*scanner, data + pos, len - (size_t)pos, MAX_CANDIDATES_PER_BLOB, &cands))
 		fg_diag_add(q->diags, FG_DIAG_WARNING, "unpack", fg_node_chain(q->tree, file),
 			    "more than %d magic candidates: carving stopped early",
 			    MAX_CANDIDATES_PER_BLOB);
@@ -827,7 +831,7 @@ static void spill_after(work_queue *q, fg_node *file, alloc_log *log)
 static void *worker(void *arg)
 {
 	work_queue *q = arg;
-	fg_scanner *scanner = fg_scanner_new();
+	fg_scanner *scanner = NULL;
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		while (q->items.n == 0 && q->busy > 0)
@@ -840,7 +844,7 @@ static void *worker(void *arg)
 
 		alloc_log log = { .lock = PTHREAD_MUTEX_INITIALIZER };
 		current_log = q->tree->spill ? &log : NULL;
-		unpack_one(q, scanner, file);
+		unpack_one(q, &scanner, file);
 		current_log = NULL;
 		FG_VEC(fg_node *) found = {0};
 		if (file->unpacked)

@@ -52,6 +52,7 @@
 #include "core/u64map.h"
 #include "unpack/engine.h"
 #include "unpack/format.h"
+#include "unpack/squashfs_deflate.h"
 
 #define SQ_SUPER_SIZE 96
 #define SQ_MAX_DEPTH 256          /* directory nesting we follow */
@@ -1237,6 +1238,11 @@ static int new_compressor(const sqfs_super_t *s, sqfs_compressor_t **out)
 	*out = NULL;
 	if (s->compression_id == SQFS_COMP_LZO) {
 		*out = lzo_reader_new(s->block_size);
+		return *out ? 0 : SQFS_ERROR_ALLOC;
+	}
+	if (s->compression_id == SQFS_COMP_GZIP) {
+		/* libdeflate: same acceptance as zlib, a fraction of the time */
+		*out = fg_sq_deflate_reader_new(s->block_size);
 		return *out ? 0 : SQFS_ERROR_ALLOC;
 	}
 	sqfs_compressor_config_t cfg;

@@ -1,11 +1,11 @@
 /*
  * update.c - the feeds over HTTPS (libcurl), resumable, verified, then one
- * import transaction.
+ * import transaction. libcurl is loaded at run time (curl_dl.h) and called
+ * through fg_curl: a direct curl_*() call would not link.
  */
 #include "vulns/update.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -16,18 +16,21 @@
 #include <zlib.h>
 
 #include "firmgate.h"
+#include "vulns/curl_dl.h"
 
 #define MAX_DOWNLOAD (8ull << 30)  /* one file */
 #define MAX_META 4096
 
 bool fg_vupdate_url_allowed(const char *url, char *err, size_t errlen)
 {
-	CURLU *u = curl_url();
+	if (fg_curl_load(err, errlen) != 0)
+		return false;
+	CURLU *u = fg_curl.url();
 	char *scheme = NULL, *host = NULL;
 	bool ok = false;
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+	if (u && fg_curl.url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    fg_curl.url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    fg_curl.url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
 		if (!strcasecmp(scheme, "https"))
 			ok = true;
 		else if (!strcasecmp(scheme, "http") &&
@@ -38,9 +41,9 @@ bool fg_vupdate_url_allowed(const char *url, char *err, size_t errlen)
 	} else {
 		snprintf(err, errlen, "%s: not a valid URL", url);
 	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
+	fg_curl.str_free(scheme);
+	fg_curl.str_free(host);
+	fg_curl.url_cleanup(u);
 	return ok;
 }
 
@@ -75,26 +78,26 @@ static size_t on_data(char *p, size_t size, size_t nmemb, void *ud)
 
 static CURL *new_handle(const char *url, dl *d, bool loopback)
 {
-	CURL *c = curl_easy_init();
+	CURL *c = fg_curl.easy_init();
 	if (!c)
 		return NULL;
 	d->curl = c;
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, d);
+	fg_curl.easy_setopt(c, CURLOPT_URL, url);
+	fg_curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	fg_curl.easy_setopt(c, CURLOPT_WRITEDATA, d);
 	/* a loopback (test) source may not send us anywhere else */
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, loopback ? 0L : 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, loopback ? "http" : "https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 512L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "firmgate/" FG_VERSION_STRING);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "identity");
+	fg_curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, loopback ? 0L : 1L);
+	fg_curl.easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	fg_curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, loopback ? "http" : "https");
+	fg_curl.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	fg_curl.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	fg_curl.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	fg_curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	fg_curl.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 512L);
+	fg_curl.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
+	fg_curl.easy_setopt(c, CURLOPT_USERAGENT, "firmgate/" FG_VERSION_STRING);
+	fg_curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	fg_curl.easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "identity");
 	return c;
 }
 
@@ -114,11 +117,11 @@ static int fetch_small(const char *url, char *buf, size_t bufsz, char *err, size
 		snprintf(err, errlen, "%s: cannot start curl", url);
 		return -1;
 	}
-	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-	CURLcode rc = curl_easy_perform(c);
-	curl_easy_cleanup(c);
+	fg_curl.easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+	CURLcode rc = fg_curl.easy_perform(c);
+	fg_curl.easy_cleanup(c);
 	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s: %s", url, curl_easy_strerror(rc));
+		snprintf(err, errlen, "%s: %s", url, fg_curl.easy_strerror(rc));
 		return -1;
 	}
 	return 0;
@@ -147,14 +150,14 @@ static int fetch_file(const char *url, const char *dest, bool resume, FILE *log,
 		return -1;
 	}
 	if (have)
-		curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)have);
+		fg_curl.easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)have);
 	if (log)
 		fprintf(log, "firmgate db update: fetching %s%s\n", url,
 			have ? " (resuming)" : "");
-	CURLcode rc = curl_easy_perform(c);
+	CURLcode rc = fg_curl.easy_perform(c);
 	long code = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-	curl_easy_cleanup(c);
+	fg_curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	fg_curl.easy_cleanup(c);
 	int ok = fclose(f) == 0;
 	if (rc == CURLE_RANGE_ERROR && have) {
 		/* the server ignored Range: start again from the first byte */
@@ -172,7 +175,7 @@ static int fetch_file(const char *url, const char *dest, bool resume, FILE *log,
 		code = 206;
 	}
 	if (rc != CURLE_OK || !ok || (code != 200 && code != 206 && code != 0)) {
-		snprintf(err, errlen, "%s: %s", url, rc != CURLE_OK ? curl_easy_strerror(rc) :
+		snprintf(err, errlen, "%s: %s", url, rc != CURLE_OK ? fg_curl.easy_strerror(rc) :
 			 !ok ? "write error" : "unexpected HTTP status");
 		if (rc == CURLE_OK && code >= 400)
 			snprintf(err, errlen, "%s: HTTP %ld", url, code);
@@ -308,13 +311,17 @@ static void base_url(const char *source, const char *official, const char *name,
 
 int fg_vupdate(fg_vdb *db, const fg_vupdate_opts *o, fg_vimport_stats *stats, char *err, size_t errlen)
 {
+	/* first, so that a machine without libcurl is told before anything
+	 * (the download directory) is created */
+	if (fg_curl_load(err, errlen) != 0)
+		return -1;
 	if (o->source && !fg_vupdate_url_allowed(o->source, err, errlen))
 		return -1;
 	if (mkdir_p(o->download_dir) != 0) {
 		snprintf(err, errlen, "%s: %s", o->download_dir, strerror(errno));
 		return -1;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (fg_curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		snprintf(err, errlen, "cannot initialise libcurl");
 		return -1;
 	}
@@ -324,7 +331,7 @@ int fg_vupdate(fg_vdb *db, const fg_vupdate_opts *o, fg_vimport_stats *stats, ch
 	int rc = 0;
 	if (!jobs) {
 		snprintf(err, errlen, "out of memory");
-		curl_global_cleanup();
+		fg_curl.global_cleanup();
 		return -1;
 	}
 	if (o->nvd) {
@@ -440,6 +447,6 @@ int fg_vupdate(fg_vdb *db, const fg_vupdate_opts *o, fg_vimport_stats *stats, ch
 		}
 	}
 	free(jobs);
-	curl_global_cleanup();
+	fg_curl.global_cleanup();
 	return rc;
 }

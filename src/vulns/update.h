@@ -29,8 +29,9 @@ typedef struct fg_vupdate_opts {
  * already imported is skipped), resuming partial downloads with HTTP
  * Range, verifies the .meta SHA-256 and size, and imports everything in
  * one transaction. HTTPS with certificate verification; plain HTTP only
- * for a 127.0.0.1/localhost source (tests). -1 with ERR on any failure,
- * the database unchanged. */
+ * for a 127.0.0.1/localhost source (tests). libcurl is loaded first
+ * (curl_dl.h); without it, -1 with ERR saying which package to install.
+ * -1 with ERR on any failure, the database unchanged. */
 int fg_vupdate(fg_vdb *db, const fg_vupdate_opts *o, fg_vimport_stats *stats, char *err, size_t errlen);
 
 /* Whether URL may be fetched: https, or http to a loopback host. */

@@ -11,6 +11,8 @@ data (vulndata/) into a temporary database and checks:
   - `firmgate db update` against a local HTTP server on 127.0.0.1 (feeds,
     .meta checksums, resumed and restarted downloads, unchanged feeds skipped,
     a bad checksum refused, plain http refused for other hosts);
+  - libcurl not linked (loaded by `db update` only); without it, a clear
+    error from `db update` while `db import` still works;
   - scans: vulnerabilities in the JSON report, diagnostics for a missing, empty
     or stale database, VEX input, OpenVEX output, the text summary.
 """
@@ -417,6 +419,31 @@ def check_update(nvd_files, kev):
     ok(p.returncode == 3, "non-http(s) source refused")
 
 
+def check_without_libcurl(nvd_files):
+    """libcurl is loaded only by `db update` (src/vulns/curl_dl.c): the
+    binary does not link it, and a missing libcurl is a clear error."""
+    if shutil.which("readelf"):
+        d = subprocess.run(["readelf", "-d", FG], stdout=subprocess.PIPE).stdout.decode()
+        needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", d)
+        ok(needed and not [n for n in needed if n.startswith("libcurl")],
+           "firmgate does not link libcurl (NEEDED: %s)" % needed)
+    else:
+        print("  (no readelf: the NEEDED check is skipped)")
+    # FG_LIBCURL is the loader's test hook: what a machine without libcurl sees
+    env = {"FG_LIBCURL": os.path.join(TMP, "nonexistent", "libcurl.so.4")}
+    db = os.path.join(TMP, "nocurl.sqlite")
+    dl = os.path.join(TMP, "nocurl-dl")
+    p = run(["db", "update", "--vulndb", db, "--source", "http://127.0.0.1:9/", "--download-dir", dl], env=env)
+    err = p.stderr.decode()
+    ok(p.returncode == 3 and "firmgate db update: downloading needs libcurl (apt-get install libcurl4): " in err
+       and env["FG_LIBCURL"] in err, "without libcurl, db update names the package (exit %d: %s)" % (
+           p.returncode, err.strip()))
+    ok(not os.path.exists(dl), "without libcurl, no download directory is created")
+    p = run(["db", "import", "--vulndb", db] + nvd_files, env=env)
+    ok(p.returncode == 0 and b"NVD 61 new" in p.stdout, "without libcurl, db import of local files works (%s)" %
+       p.stderr.decode().strip())
+
+
 # ---- scans ------------------------------------------------------------------
 
 BUSYBOX_CVES = {"CVE-2018-1000517", "CVE-2021-42374", "CVE-2021-42376", "CVE-2021-42378", "CVE-2021-42379",
@@ -587,6 +614,7 @@ def main():
     check_scan(db, kev)
     check_imports(db, nvd, kev)
     check_update(nvd, kev)
+    check_without_libcurl(nvd)
     print("%d passed, %d failed" % (passed, failed))
     if not failed:
         shutil.rmtree(TMP, ignore_errors=True)

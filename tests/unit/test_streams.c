@@ -133,6 +133,66 @@ TEST(gzip_truncated_and_corrupt)
 	free(text);
 }
 
+static void put_u32le(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * The last four bytes of a gzip file (ISIZE) size a one-call libdeflate
+ * buffer for the first member; whatever they hold, the result must be
+ * what zlib's streaming path makes.
+ */
+TEST(gzip_size_trailer_is_only_a_hint)
+{
+	char *text = pattern(200000);
+	size_t n1, n2;
+	uint8_t *a = make_gzip(text, 200000, NULL, &n1);
+	uint8_t *b = make_gzip("tail", 4, NULL, &n2);
+	uint8_t *buf = malloc(n1 + n2 + 4);
+	REQUIRE(a && b && buf);
+
+	/* a carved chunk: bytes after the stream whose "ISIZE" is too big,
+	 * then too small for the member */
+	static const uint32_t guesses[] = { 1u << 20, 200001, 199999, 1, 0xffffffffu };
+	for (size_t i = 0; i < sizeof(guesses) / sizeof(guesses[0]); i++) {
+		memcpy(buf, a, n1);
+		put_u32le(buf + n1, guesses[i]);
+		env e = unpack(&fg_format_gzip, "carved.gz", buf, n1 + 4, NULL);
+		REQUIRE(e.root && e.root->nchildren == 1);
+		fg_node *f = e.root->children[0];
+		CHECK_INT_EQ(f->data_len, 200000);
+		CHECK(f->data && memcmp(f->data, text, 200000) == 0);
+		CHECK(!(f->flags & FG_NODE_TRUNCATED));
+		CHECK_INT_EQ(e.root->src_length, n1);
+		fg_result_free(e.res);
+	}
+
+	/* two members: the trailer names the second's size, 4 bytes */
+	memcpy(buf, a, n1);
+	memcpy(buf + n1, b, n2);
+	env e = unpack(&fg_format_gzip, "two.gz", buf, n1 + n2, NULL);
+	REQUIRE(e.root && e.root->nchildren == 1);
+	CHECK_INT_EQ(e.root->children[0]->data_len, 200004);
+	CHECK(memcmp(e.root->children[0]->data + 200000, "tail", 4) == 0);
+	CHECK_INT_EQ(e.root->src_length, n1 + n2);
+	fg_result_free(e.res);
+
+	/* the member's own size field lies: rejected on either path */
+	memcpy(buf, a, n1);
+	put_u32le(buf + n1 - 4, 300000);
+	e = unpack(&fg_format_gzip, "lie.gz", buf, n1, NULL);
+	REQUIRE(e.root && e.root->nchildren == 1);
+	CHECK(e.root->children[0]->flags & FG_NODE_TRUNCATED);
+	CHECK(e.res->diags.items.n >= 1 && strstr(e.res->diags.items.v[0].message, "size"));
+	fg_result_free(e.res);
+	free(buf);
+	free(a);
+	free(b);
+	free(text);
+}
+
 TEST(gzip_bomb_is_capped_by_the_ratio)
 {
 	size_t big = 64u << 20;
