@@ -22,6 +22,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
 #include "core/cursor.h"
 #include "unpack/format.h"
 
@@ -177,7 +178,7 @@ static void emit(sp_out *o, const uint8_t *src, const uint8_t *fill, uint64_t n)
 		if (o->crc_valid && k == n) {
 			for (size_t at = 0; at < k; ) {
 				size_t step = k - at < (1u << 30) ? k - at : (1u << 30);
-				o->crc = crc32(o->crc, dst + at, (uInt)step);
+				o->crc = fg_crc32(o->crc, dst + at, (uInt)step);
 				at += step;
 			}
 		} else {
@@ -213,7 +214,7 @@ static bool open_output(fg_unpack_ctx *ctx, fg_node *root, sp_out *o, const sp_h
 		return false;
 	}
 	o->have = (size_t)want;
-	o->crc = crc32(0L, Z_NULL, 0);
+	o->crc = fg_crc32(0L, Z_NULL, 0);
 	o->crc_valid = true;
 	if (want < o->size)
 		fg_unpack_truncated(ctx, root,

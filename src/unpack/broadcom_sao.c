@@ -14,6 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
 #include "core/cursor.h"
 #include "unpack/format.h"
 
@@ -28,10 +29,10 @@ typedef struct sao_obj {
 
 static uint32_t crc(const uint8_t *p, size_t n)
 {
-	uLong c = crc32(0, Z_NULL, 0);
+	uLong c = fg_crc32(0, Z_NULL, 0);
 	for (size_t off = 0; off < n; ) {
 		size_t k = n - off < (1u << 30) ? n - off : (1u << 30);
-		c = crc32(c, p + off, (uInt)k);
+		c = fg_crc32(c, p + off, (uInt)k);
 		off += k;
 	}
 	return (uint32_t)c;

@@ -31,6 +31,7 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
 #include "core/pathbuf.h"
 #include "core/cursor.h"
 #include "core/u64map.h"
@@ -752,12 +753,12 @@ static void check_crc(cr_image *im)
 	const uint8_t *p = im->d + im->s.at;
 	size_t n = im->s.size - im->s.at;
 	static const uint8_t zero[4];
-	uLong crc = crc32(0L, Z_NULL, 0);
-	crc = crc32(crc, p, 32);
-	crc = crc32(crc, zero, 4);
+	uLong crc = fg_crc32(0L, Z_NULL, 0);
+	crc = fg_crc32(crc, p, 32);
+	crc = fg_crc32(crc, zero, 4);
 	for (size_t at = 36; at < n;) {
 		size_t step = n - at < (1u << 30) ? n - at : (1u << 30);
-		crc = crc32(crc, p + at, (uInt)step);
+		crc = fg_crc32(crc, p + at, (uInt)step);
 		at += step;
 	}
 	if ((uint32_t)crc != im->s.crc)

@@ -33,6 +33,7 @@
  * so the engine can look inside (a DROM segment holds the strings, an
  * irom the SDK).
  */
+#include "core/crc32.h"
 #include "unpack/esp_image.h"
 
 #include <openssl/evp.h>
@@ -277,10 +278,10 @@ static fg_esp_status parse_e9(const uint8_t *data, size_t len, size_t off, bool 
 /* ESP8266's CRC32 flavour: zlib's CRC, then inverted or incremented. */
 static uint32_t esp8266_crc(const uint8_t *data, size_t len)
 {
-	uLong crc = crc32(0, Z_NULL, 0);
+	uLong crc = fg_crc32(0, Z_NULL, 0);
 	for (size_t off = 0; off < len;) {
 		size_t k = len - off < (1u << 30) ? len - off : (1u << 30);
-		crc = crc32(crc, data + off, (uInt)k);
+		crc = fg_crc32(crc, data + off, (uInt)k);
 		off += k;
 	}
 	uint32_t c = (uint32_t)crc;

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
 #include "core/cursor.h"
 #include "unpack/format.h"
 
@@ -51,10 +52,10 @@ typedef struct gpt_header {
 
 static uint32_t crc32_of(const uint8_t *p, size_t n)
 {
-	uLong crc = crc32(0, Z_NULL, 0);
+	uLong crc = fg_crc32(0, Z_NULL, 0);
 	while (n) {
 		uInt k = n < (1u << 30) ? (uInt)n : (1u << 30);
-		crc = crc32(crc, p, k);
+		crc = fg_crc32(crc, p, k);
 		p += k;
 		n -= k;
 	}

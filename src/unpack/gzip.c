@@ -7,6 +7,7 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
 #include "core/cursor.h"
 #include "unpack/stream.h"
 
@@ -69,7 +70,7 @@ static size_t inflate_member(fg_unpack_ctx *ctx, const uint8_t *in, size_t in_le
 	zs.next_in = (Bytef *)in;
 	size_t left = in_len;
 	int rc = Z_OK;
-	uLong crc = crc32(0, Z_NULL, 0);
+	uLong crc = fg_crc32(0, Z_NULL, 0);
 	size_t start = o->len;
 	while (rc != Z_STREAM_END) {
 		if (!fg_outbuf_grow(o, ctx, 64 * 1024)) {
@@ -99,7 +100,7 @@ static size_t inflate_member(fg_unpack_ctx *ctx, const uint8_t *in, size_t in_le
 	inflateEnd(&zs);
 	if (rc != Z_STREAM_END)
 		return 0;
-	crc = crc32(crc, o->data + start, (uInt)(o->len - start));
+	crc = fg_crc32(crc, o->data + start, (uInt)(o->len - start));
 	size_t used = in_len - left;
 	if (in_len - used < 8) {
 		*err = "gzip trailer missing";

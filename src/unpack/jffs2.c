@@ -37,6 +37,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
 #include "core/pathbuf.h"
 #include "core/cursor.h"
 #include "unpack/format.h"
@@ -102,7 +103,7 @@ static uint32_t ld32(const jfs *fs, size_t at)
  * inversions. */
 static uint32_t jcrc(const uint8_t *p, size_t n)
 {
-	return ~(uint32_t)crc32(0xffffffffUL, p, (uInt)n);
+	return ~(uint32_t)fg_crc32(0xffffffffUL, p, (uInt)n);
 }
 
 static size_t pad4(size_t n)

@@ -25,6 +25,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "core/crc32.h"
 #include "core/cursor.h"
 #include "unpack/kernel.h"
 #include "unpack/stream.h"
@@ -182,7 +183,7 @@ static size_t lzo_header(const uint8_t *p, size_t n, uint32_t *flags)
 	if (!fg_cur_ok(&c) || version < 0x0900 || lib < 0x0900 || method < 1 || method > 3)
 		return 0;
 	uInt k = (uInt)(covered - 9);
-	uint32_t got = *flags & LZO_F_H_CRC32 ? (uint32_t)crc32(0, p + 9, k) : (uint32_t)adler32(1, p + 9, k);
+	uint32_t got = *flags & LZO_F_H_CRC32 ? (uint32_t)fg_crc32(0, p + 9, k) : (uint32_t)adler32(1, p + 9, k);
 	if (got != want)
 		return 0;
 	if (*flags & LZO_F_H_EXTRA_FIELD) {

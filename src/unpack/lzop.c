@@ -14,6 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
 #include "core/cursor.h"
 #include "unpack/stream.h"
 
@@ -54,7 +55,7 @@ typedef struct lzop_hdr {
 static uint32_t checksum(bool crc, uint32_t init, const uint8_t *p, size_t n)
 {
 	/* zlib takes uInt lengths; callers pass at most 64 MiB */
-	return crc ? (uint32_t)crc32(init, p, (uInt)n) : (uint32_t)adler32(init, p, (uInt)n);
+	return crc ? (uint32_t)fg_crc32(init, p, (uInt)n) : (uint32_t)adler32(init, p, (uInt)n);
 }
 
 #define CSUM_INIT(crc) ((crc) ? 0u : 1u)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
 #include "core/cursor.h"
 #include "unpack/archive_common.h"
 
@@ -47,10 +48,10 @@ static uint64_t le64(const uint8_t *p)
 static uint32_t crc(const uint8_t *p, uint64_t n)
 {
 	/* zlib's crc32 takes an unsigned length: feed it in pieces */
-	uLong c = crc32(0L, Z_NULL, 0);
+	uLong c = fg_crc32(0L, Z_NULL, 0);
 	while (n) {
 		uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
-		c = crc32(c, p, k);
+		c = fg_crc32(c, p, k);
 		p += k;
 		n -= k;
 	}

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
 #include "core/cursor.h"
 #include "unpack/format.h"
 
@@ -75,10 +76,10 @@ static bool offsets_sane(const trx_header *h)
 static uint32_t trx_crc(const uint8_t *data, size_t len)
 {
 	/* zlib's crc32() inverts before and after; TRX inverts only before */
-	uLong crc = crc32(0, Z_NULL, 0);
+	uLong crc = fg_crc32(0, Z_NULL, 0);
 	for (size_t off = 12; off < len; ) {
 		size_t k = len - off < (1u << 30) ? len - off : (1u << 30);
-		crc = crc32(crc, data + off, (uInt)k);
+		crc = fg_crc32(crc, data + off, (uInt)k);
 		off += k;
 	}
 	return ~(uint32_t)crc;

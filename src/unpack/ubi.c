@@ -26,6 +26,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
 #include "core/cursor.h"
 #include "unpack/format.h"
 
@@ -46,10 +47,10 @@
  * inversion, which is zlib's value complemented. */
 static uint32_t ubi_crc(const uint8_t *p, size_t n)
 {
-	uLong c = crc32(0, Z_NULL, 0);
+	uLong c = fg_crc32(0, Z_NULL, 0);
 	while (n) {
 		uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
-		c = crc32(c, p, k);
+		c = fg_crc32(c, p, k);
 		p += k;
 		n -= k;
 	}

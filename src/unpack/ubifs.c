@@ -43,6 +43,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "core/crc32.h"
 #include "core/pathbuf.h"
 #include "core/u64map.h"
 #include "core/cursor.h"
@@ -91,7 +92,7 @@ static uint16_t load_u16le(const uint8_t *p)
  * computes it: zlib's value complemented. */
 static uint32_t uf_crc(const uint8_t *p, size_t n)
 {
-	return (uint32_t)~crc32(crc32(0, Z_NULL, 0), p, (uInt)n);
+	return (uint32_t)~fg_crc32(fg_crc32(0, Z_NULL, 0), p, (uInt)n);
 }
 
 /* ---- superblock and probe -------------------------------------------- */

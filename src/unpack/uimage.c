@@ -20,6 +20,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/crc32.h"
 #include "core/cursor.h"
 #include "unpack/format.h"
 
@@ -96,7 +97,7 @@ static uint32_t header_crc(const uint8_t *data)
 	uint8_t copy[UI_HEADER_SIZE];
 	memcpy(copy, data, sizeof(copy));
 	memset(copy + 4, 0, 4);
-	return (uint32_t)crc32(0, copy, sizeof(copy));
+	return (uint32_t)fg_crc32(0, copy, sizeof(copy));
 }
 
 static const char *table_name(const char *const *names, size_t n, unsigned v)
@@ -308,10 +309,10 @@ static int ui_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, siz
 		fg_unpack_truncated(ctx, root, "image truncated: %zu of %u payload bytes present",
 				    have, h.size);
 	} else {
-		uint32_t dcrc = (uint32_t)crc32(0, p, (uInt)0);
+		uint32_t dcrc = (uint32_t)fg_crc32(0, p, (uInt)0);
 		for (size_t off = 0; off < have; ) {
 			size_t k = have - off < (1u << 30) ? have - off : (1u << 30);
-			dcrc = (uint32_t)crc32(dcrc, p + off, (uInt)k);
+			dcrc = (uint32_t)fg_crc32(dcrc, p + off, (uInt)k);
 			off += k;
 		}
 		if (dcrc != h.dcrc)

@@ -1,6 +1,7 @@
 /*
  * uboot_envblk.c - binary U-Boot environment blocks (see uboot_envblk.h).
  */
+#include "core/crc32.h"
 #include "util/uboot_envblk.h"
 
 #include <string.h>
@@ -22,7 +23,7 @@ static uint32_t crc_more(uint32_t crc, const uint8_t *d, size_t len)
 {
 	while (len) {
 		uInt k = len > (1u << 30) ? (1u << 30) : (uInt)len;
-		crc = (uint32_t)crc32(crc, d, k);
+		crc = (uint32_t)fg_crc32(crc, d, k);
 		d += k;
 		len -= k;
 	}
