@@ -33,7 +33,7 @@ void fg_result_free(fg_result *r)
 	FG_VEC_FREE(&r->verdicts);
 	FG_VEC_FREE(&r->checks_run);
 	fg_diag_free(&r->diags);
-	fg_spill_close(r->tree.spill); /* an unpack -o that never got written */
+	fg_spill_abort(r->tree.spill); /* an unpack -o that never got written */
 	fg_tree_free(&r->tree);
 	fg_arena_free(&r->arena);
 	free(r);

@@ -336,13 +336,17 @@ static fg_status open_extract_dir(fg_result *res, char *errbuf, size_t errlen)
 {
 	if (!res->opts.unpack_only || !res->opts.extract_dir)
 		return FG_OK;
-	int dfd = fg_extract_open(res->opts.extract_dir, res->opts.extract_force, errbuf, errlen);
+	bool created = false;
+	int dfd = fg_extract_open(res->opts.extract_dir, res->opts.extract_force, &created,
+				  errbuf, errlen);
 	if (dfd < 0)
 		return FG_ERR_USAGE;
 	char why[256];
-	res->tree.spill = fg_spill_open(dfd, why, sizeof(why));
+	res->tree.spill = fg_spill_open(dfd, created ? res->opts.extract_dir : NULL, why, sizeof(why));
 	close(dfd);
 	if (!res->tree.spill) {
+		if (created)
+			rmdir(res->opts.extract_dir);
 		snprintf(errbuf, errlen, "%s: %s", res->opts.extract_dir, why);
 		return FG_ERR_INTERNAL;
 	}

@@ -37,10 +37,11 @@ void fg_unpack_release_input(const fg_tree *tree, const uint8_t *p, size_t n);
 void fg_unpack_all(fg_tree *tree, fg_budget *budget, fg_diag_list *diags, unsigned jobs,
 		   fg_unpack_stats *stats);
 
-/* Opens DIR for writing the unpacked tree, creating it; refused (-1 and
- * a reason in ERR) when it holds anything and FORCE is 0. Returns the
- * directory descriptor. */
-int fg_extract_open(const char *dir, int force, char *err, size_t errlen);
+/* Opens DIR for writing the unpacked tree, creating it (*CREATED says
+ * whether it did; CREATED may be NULL); refused (-1 and a reason in ERR)
+ * when it holds anything and FORCE is 0. Returns the directory
+ * descriptor. */
+int fg_extract_open(const char *dir, int force, bool *created, char *err, size_t errlen);
 
 /* Test helper: makes a file node NAME over DATA the tree root, attaches an
  * extraction root and runs FMT->unpack on it (no recursion). */

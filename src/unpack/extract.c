@@ -273,9 +273,12 @@ static bool dir_is_empty(int dfd)
 	return empty;
 }
 
-int fg_extract_open(const char *dir, int force, char *err, size_t errlen)
+int fg_extract_open(const char *dir, int force, bool *created, char *err, size_t errlen)
 {
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+	bool made = mkdir(dir, 0755) == 0;
+	if (created)
+		*created = made;
+	if (!made && errno != EEXIST) {
 		snprintf(err, errlen, "%s: cannot create: %s", dir, strerror(errno));
 		return -1;
 	}
@@ -299,7 +302,7 @@ int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *er
 	fg_spill *spill = res->tree.spill;
 	/* a scan that streamed into DIR has checked it already (and put
 	 * its working directory there) */
-	int dfd = fg_extract_open(dir, force || spill, err, errlen);
+	int dfd = fg_extract_open(dir, force || spill, NULL, err, errlen);
 	if (dfd < 0)
 		return -1;
 	writer w = { .tree = &res->tree, .spill_fd = spill ? fg_spill_dirfd(spill) : -1 };

@@ -24,6 +24,7 @@ struct fg_spill {
 	int parent;              /* the output directory */
 	int dirfd;               /* the spill directory inside it */
 	char name[40];
+	char *created;           /* the output directory, when this run made it */
 	_Atomic uint64_t next;   /* last file number handed out */
 	_Atomic unsigned failures;
 };
@@ -42,9 +43,13 @@ static uint64_t random_word(void)
 	return r;
 }
 
-fg_spill *fg_spill_open(int dirfd, char *err, size_t errlen)
+fg_spill *fg_spill_open(int dirfd, const char *created, char *err, size_t errlen)
 {
 	fg_spill *s = calloc(1, sizeof(*s));
+	if (s && created && !(s->created = strdup(created))) {
+		free(s);
+		s = NULL;
+	}
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
@@ -66,6 +71,7 @@ fg_spill *fg_spill_open(int dirfd, char *err, size_t errlen)
 			 strerror(errno));
 		if (s->parent >= 0)
 			close(s->parent);
+		free(s->created);
 		free(s);
 		return NULL;
 	}
@@ -90,7 +96,20 @@ void fg_spill_close(fg_spill *s)
 	close(s->dirfd);
 	unlinkat(s->parent, s->name, AT_REMOVEDIR);
 	close(s->parent);
+	free(s->created);
 	free(s);
+}
+
+void fg_spill_abort(fg_spill *s)
+{
+	if (!s)
+		return;
+	char *created = s->created;
+	s->created = NULL;
+	fg_spill_close(s);
+	if (created)
+		rmdir(created); /* only if empty: nothing of anyone else's goes */
+	free(created);
 }
 
 int fg_spill_dirfd(const fg_spill *s) { return s->dirfd; }

@@ -29,12 +29,19 @@
 #include "core/tree.h"
 
 /* Creates the private directory ".firmgate-spill.XXXXXX" inside the open
- * directory DIRFD. NULL with a reason in ERR on failure. */
-fg_spill *fg_spill_open(int dirfd, char *err, size_t errlen);
+ * directory DIRFD. CREATED names that output directory when this run
+ * created it (NULL otherwise): an aborted run removes it again. NULL
+ * with a reason in ERR on failure. */
+fg_spill *fg_spill_open(int dirfd, const char *created, char *err, size_t errlen);
 
 /* Removes the files still in the spill directory (nodes never moved
  * into place), then the directory, and frees S. NULL is fine. */
 void fg_spill_close(fg_spill *s);
+
+/* The same for a run that ends before its tree is written (unreadable
+ * input, say): also removes the output directory if this run created it
+ * and it is empty, so a failed `unpack -o` leaves nothing behind. */
+void fg_spill_abort(fg_spill *s);
 
 /* The spill directory, and the name of node N's file in it. */
 int fg_spill_dirfd(const fg_spill *s);

@@ -43,7 +43,7 @@ TEST(buffer_is_freed_only_when_every_node_in_it_is_written)
 	char err[256];
 	fg_tree t;
 	fg_tree_init(&t);
-	t.spill = fg_spill_open(dfd, err, sizeof(err));
+	t.spill = fg_spill_open(dfd, NULL, err, sizeof(err));
 	REQUIRE(t.spill);
 	uint8_t *mem = malloc(64);
 	REQUIRE(mem);
@@ -99,7 +99,7 @@ TEST(failed_spill_keeps_the_content_in_memory)
 	char err[256];
 	fg_tree t;
 	fg_tree_init(&t);
-	t.spill = fg_spill_open(dfd, err, sizeof(err));
+	t.spill = fg_spill_open(dfd, NULL, err, sizeof(err));
 	REQUIRE(t.spill);
 	/* the working directory disappears: every write fails */
 	char cmd[1200];
@@ -226,4 +226,34 @@ TEST(streamed_squashfs_equals_held_and_frees_every_buffer)
 		/* one buffer per file with content read */
 		streamed_equals_held(dir, input, 60);
 	}
+}
+
+TEST(failed_scan_leaves_no_output_directory_behind)
+{
+	char *dir = tmpdir("abort");
+	REQUIRE(dir);
+	char input[1100], out[1100], kept[1100], cmd[2400];
+	snprintf(input, sizeof(input), "%s/noise.bin", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(kept, sizeof(kept), "%s/kept", dir);
+	snprintf(cmd, sizeof(cmd), "printf 'nothing to unpack here\\n' > '%s' && mkdir '%s'",
+		 input, kept);
+	REQUIRE(system(cmd) == 0);
+	struct stat st;
+	fg_options o;
+	fg_options_default(&o);
+	o.unpack_only = 1;
+	fg_result *r = NULL;
+	char err[1024];
+	/* a directory this run creates goes again */
+	o.extract_dir = out;
+	CHECK_INT_EQ(fg_scan(input, &o, &r, err, sizeof(err)), FG_ERR_INPUT);
+	CHECK(r == NULL);
+	CHECK(stat(out, &st) != 0);
+	/* one that existed stays, and holds nothing of ours */
+	o.extract_dir = kept;
+	CHECK_INT_EQ(fg_scan(input, &o, &r, err, sizeof(err)), FG_ERR_INPUT);
+	CHECK(stat(kept, &st) == 0 && S_ISDIR(st.st_mode));
+	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s')\"", kept);
+	CHECK_INT_EQ(system(cmd), 0);
 }
