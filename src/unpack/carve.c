@@ -88,6 +88,42 @@ out:
 #endif
 }
 
+static pthread_once_t shape_once = PTHREAD_ONCE_INIT;
+static size_t shortest_magic = SIZE_MAX;
+static bool padding_magic;    /* a magic of 0x00/0xFF bytes only */
+
+static bool is_padding_byte(uint8_t b)
+{
+	return b == 0x00 || b == 0xff;
+}
+
+static void learn_magic_shapes(void)
+{
+	for (size_t i = 0; i < fg_format_count(); i++) {
+		for (const fg_magic *m = fg_format_at(i)->magics; m && m->bytes; m++) {
+			if (m->len < shortest_magic)
+				shortest_magic = m->len;
+			bool pad = true;
+			for (size_t k = 0; k < m->len; k++)
+				pad = pad && is_padding_byte((uint8_t)m->bytes[k]);
+			padding_magic = padding_magic || pad;
+		}
+	}
+}
+
+bool fg_scan_could_match(const uint8_t *data, size_t len)
+{
+	pthread_once(&shape_once, learn_magic_shapes);
+	if (shortest_magic == SIZE_MAX || len < shortest_magic)
+		return false;
+	if (padding_magic)
+		return true;
+	for (size_t i = 0; i < len; i++)
+		if (!is_padding_byte(data[i]))
+			return true;
+	return false;
+}
+
 struct fg_scanner {
 	hs_scratch_t *scratch;
 };

@@ -32,6 +32,13 @@ typedef struct fg_scanner fg_scanner;
 fg_scanner *fg_scanner_new(void);
 void fg_scanner_free(fg_scanner *s);
 
+/* Whether DATA could hold a candidate at all: not when it is shorter than
+ * every magic, nor when it is only 0x00/0xFF padding and no magic is made
+ * of those bytes alone (checked over the registry, so such a magic, if
+ * one is ever added, turns the shortcut off). A file system padded to
+ * its block size then ends without the matcher being built or run. */
+bool fg_scan_could_match(const uint8_t *data, size_t len);
+
 /* Appends every candidate in DATA, sorted by start, at most MAX; returns
  * false when the cap was reached (the list is then incomplete). */
 bool fg_scanner_find(fg_scanner *s, const uint8_t *data, size_t len, size_t max,

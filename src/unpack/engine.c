@@ -690,9 +690,10 @@ static void unpack_one(work_queue *q, fg_scanner **scanner, fg_node *file)
 	 * read a second time */
 	/* the matcher is compiled on first use: an image that is one
 	 * file system from its first byte to its last never needs it */
-	if (pos < len && !*scanner)
+	bool scan = pos < len && fg_scan_could_match(data + pos, len - (size_t)pos);
+	if (scan && !*scanner)
 		*scanner = fg_scanner_new();
-	if (pos < len && *scanner &&
+	if (scan && *scanner &&
 	    !fg_scanner_find(*scanner, data + pos, len - (size_t)pos, MAX_CANDIDATES_PER_BLOB, &cands))
 		fg_diag_add(q->diags, FG_DIAG_WARNING, "unpack", fg_node_chain(q->tree, file),
 			    "more than %d magic candidates: carving stopped early",
@@ -811,10 +812,58 @@ static bool take_refs(fg_node *n, void *ud)
 	return true;
 }
 
+/*
+ * A large file is written out on a thread of its own while it is being
+ * unpacked (with more than one job): the two read the same bytes, and
+ * writing a 14 MiB file-system image and hashing it would otherwise come
+ * after its whole unpacking, on one core. The writer touches no node;
+ * the worker marks the file once both are done, so its buffer lives
+ * until then through the file's own reference.
+ */
+#define BACKGROUND_SPILL_MIN (1u << 20)
+
+typedef struct bg_spill {
+	fg_tree *tree;
+	const uint8_t *data;
+	size_t len;
+	uint32_t mode;
+	fg_spill_out out;
+	pthread_t thread;
+	bool running;
+} bg_spill;
+
+static void *bg_spill_main(void *arg)
+{
+	bg_spill *b = arg;
+	fg_spill_write(b->tree, b->data, b->len, b->mode, &b->out);
+	return NULL;
+}
+
+static void bg_spill_start(work_queue *q, fg_node *file, bg_spill *b)
+{
+	b->running = false;
+	if (!q->tree->spill || q->jobs < 2 || file == q->tree->root || !file->data ||
+	    file->data_len < BACKGROUND_SPILL_MIN || (file->flags & FG_NODE_SPILLED))
+		return;
+	*b = (bg_spill){ q->tree, file->data, file->data_len, file->mode, { 0 }, 0, false };
+	b->running = pthread_create(&b->thread, NULL, bg_spill_main, b) == 0;
+}
+
+/* After the unpacking: the file is marked written (or, if that failed,
+ * written here as any other file is). */
+static void bg_spill_finish(work_queue *q, fg_node *file, bg_spill *b)
+{
+	pthread_join(b->thread, NULL);
+	if (b->out.ok)
+		fg_spill_mark(q->tree, file, &b->out);
+	else
+		fg_spill_node(q->tree, file);
+}
+
 /* FILE has been unpacked: count the references into what came out,
- * write out what will not be queued, then FILE itself (the input is
- * never written). */
-static void spill_after(work_queue *q, fg_node *file, alloc_log *log)
+ * write out what will not be queued, then FILE itself unless a thread
+ * of its own does (the input is never written). */
+static void spill_after(work_queue *q, fg_node *file, alloc_log *log, bool spill_file)
 {
 	if (log->bufs.n)
 		qsort(log->bufs.v, log->bufs.n, sizeof(*log->bufs.v), buf_addr_cmp);
@@ -824,7 +873,7 @@ static void spill_after(work_queue *q, fg_node *file, alloc_log *log)
 	for (size_t i = 0; i < w.done.n; i++)
 		fg_spill_node(q->tree, w.done.v[i]);
 	FG_VEC_FREE(&w.done);
-	if (file != q->tree->root)
+	if (spill_file && file != q->tree->root)
 		fg_spill_node(q->tree, file);
 }
 
@@ -844,13 +893,17 @@ static void *worker(void *arg)
 
 		alloc_log log = { .lock = PTHREAD_MUTEX_INITIALIZER };
 		current_log = q->tree->spill ? &log : NULL;
+		bg_spill bg;
+		bg_spill_start(q, file, &bg);
 		unpack_one(q, &scanner, file);
 		current_log = NULL;
 		FG_VEC(fg_node *) found = {0};
 		if (file->unpacked)
 			fg_tree_walk(file->unpacked, collect_files, &found);
 		if (q->tree->spill)
-			spill_after(q, file, &log);
+			spill_after(q, file, &log, !bg.running);
+		if (bg.running)
+			bg_spill_finish(q, file, &bg);
 		FG_VEC_FREE(&log.bufs);
 
 		pthread_mutex_lock(&q->lock);

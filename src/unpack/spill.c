@@ -155,24 +155,24 @@ static void to_hex(const unsigned char *md, unsigned len, char *out)
 	out[2 * len] = '\0';
 }
 
-bool fg_spill_node(fg_tree *t, fg_node *n)
+bool fg_spill_write(fg_tree *t, const uint8_t *data, size_t len, uint32_t mode,
+		    fg_spill_out *out)
 {
 	fg_spill *s = t->spill;
-	const fg_node *c = fg_node_content(n);
-	if (!s || !c || (n->flags & FG_NODE_SPILLED) || (c->flags & FG_NODE_SPILLED) ||
-	    (!c->data && c->data_len))
+	out->ok = false;
+	if (!s || (!data && len))
 		return false;
 	uint64_t id = atomic_fetch_add(&s->next, 1) + 1;
 	char name[24];
 	snprintf(name, sizeof(name), "%llx", (unsigned long long)id);
 	int fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			(n->mode & 0777) | 0600);
+			(mode & 0777) | 0600);
 	EVP_MD_CTX *md = fd >= 0 ? EVP_MD_CTX_new() : NULL;
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
 	bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
-		  write_hashed(fd, c->data, c->data_len, md) &&
-		  EVP_DigestFinal_ex(md, digest, &dlen);
+		  write_hashed(fd, data, len, md) &&
+		  EVP_DigestFinal_ex(md, digest, &dlen) && dlen == 32;
 	EVP_MD_CTX_free(md);
 	if (fd >= 0 && close(fd) != 0)
 		ok = false;
@@ -183,20 +183,37 @@ bool fg_spill_node(fg_tree *t, fg_node *n)
 		return false;
 	}
 	/* a slice of the input: its pages can go again */
-	fg_unpack_release_input(t, c->data, c->data_len);
-	char hex[2 * EVP_MAX_MD_SIZE + 1];
-	to_hex(digest, dlen, hex);
+	fg_unpack_release_input(t, data, len);
+	to_hex(digest, dlen, out->sha256);
+	out->id = id;
+	out->ok = true;
+	return true;
+}
+
+void fg_spill_mark(fg_tree *t, fg_node *n, const fg_spill_out *out)
+{
 	pthread_mutex_lock(&t->lock);
-	const char *h = fg_arena_strdup(&t->arena, hex);
+	const char *h = fg_arena_strdup(&t->arena, out->sha256);
 	pthread_mutex_unlock(&t->lock);
 	n->sha256 = h;
-	n->spill_id = id;
+	n->spill_id = out->id;
 	n->flags |= FG_NODE_SPILLED;
 	if (n->buf) {
 		fg_buf *b = n->buf;
 		n->buf = NULL;
 		fg_buf_release(b);
 	}
+}
+
+bool fg_spill_node(fg_tree *t, fg_node *n)
+{
+	const fg_node *c = fg_node_content(n);
+	if (!t->spill || !c || (n->flags & FG_NODE_SPILLED) || (c->flags & FG_NODE_SPILLED))
+		return false;
+	fg_spill_out out;
+	if (!fg_spill_write(t, c->data, c->data_len, n->mode, &out))
+		return false;
+	fg_spill_mark(t, n, &out);
 	return true;
 }
 

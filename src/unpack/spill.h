@@ -56,6 +56,19 @@ unsigned fg_spill_failures(const fg_spill *s);
  * false is returned. */
 bool fg_spill_node(fg_tree *t, fg_node *n);
 
+/* The two halves of fg_spill_node(), so that the writing can run on
+ * another thread while the node is still being unpacked: the write
+ * touches no node (its caller passes the bytes and the mode), the mark
+ * is done by the thread that owns the node, afterwards. */
+typedef struct fg_spill_out {
+	bool ok;
+	uint64_t id;
+	char sha256[65];
+} fg_spill_out;
+bool fg_spill_write(fg_tree *t, const uint8_t *data, size_t len, uint32_t mode,
+		    fg_spill_out *out);
+void fg_spill_mark(fg_tree *t, fg_node *n, const fg_spill_out *out);
+
 /* Registers the malloc'd BASE of LEN bytes as a counted buffer (owned
  * by the tree from now on). NULL, with BASE freed, when out of memory. */
 fg_buf *fg_buf_new(fg_tree *t, void *base, size_t len);
