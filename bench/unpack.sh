@@ -23,18 +23,11 @@
 #   bench/unpack.sh [BUILD_DIR] [IMAGE...]
 set -eu
 
-# run_step TOOL IN OUT: the standard tool for one layer (run under measure)
+# run_step TOOL IN OUT: a layer's tool that needs a shell (a directory
+# made first, a working directory, input on stdin); the others run
+# directly (step_cmd)
 run_step() {
 	case $1 in
-	unsquashfs) unsquashfs -no-progress -d "$3" "$2" ;;
-	unsquashfs1) unsquashfs -no-progress -p 1 -d "$3" "$2" ;;
-	lzma) xz -dc --format=lzma "$2" >"$3" ;;
-	xz) xz -dc --single-stream "$2" >"$3" ;;
-	gzip) gzip -dc "$2" >"$3" ;;
-	lz4) lz4 -dc "$2" >"$3" ;;
-	lzo) lzop -dc "$2" >"$3" ;;
-	zstd) zstd -dc "$2" >"$3" ;;
-	bzip2) bzip2 -dc "$2" >"$3" ;;
 	cpio) mkdir "$3" && cd "$3" && cpio -idm --quiet --no-absolute-filenames <"$2" ;;
 	tar) mkdir "$3" && tar -xf "$2" -C "$3" ;;
 	debugfs) mkdir "$3" && debugfs -R "rdump / $3" "$2" ;;
@@ -58,7 +51,7 @@ tool_cmd() {
 }
 # step_cmd TOOL IN OUT: the tool's command line when it can run without a
 # shell (the shell's start would count in a 50 ms measurement); the
-# caller sets BENCH_STDOUT=OUT for the stream tools. Empty: use run_step.
+# caller sets BENCH_STDOUT=OUT for the stream tools. Empty: run_step.
 step_cmd() {
 	case $1 in
 	unsquashfs) echo "unsquashfs -no-progress -d $3 $2" ;;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "checks/security_txt.h"
+#include "core/hex.h"
 #include "core/suppress.h"
 
 typedef struct cache_entry {
@@ -89,12 +90,9 @@ void fg_fingerprint(const char *check_id, const char *path, const char *subject,
 		ok = EVP_DigestUpdate(m, parts[i], strlen(parts[i]) + 1); /* NUL separates */
 	ok = ok && EVP_DigestFinal_ex(m, md, &mdlen);
 	EVP_MD_CTX_free(m);
-	static const char hex[] = "0123456789abcdef";
-	for (int i = 0; i < 16; i++) {
-		out[2 * i] = ok ? hex[md[i] >> 4] : '0';
-		out[2 * i + 1] = ok ? hex[md[i] & 15] : '0';
-	}
-	out[32] = '\0';
+	if (!ok)
+		memset(md, 0, 16);
+	fg_hex(md, 16, out);
 }
 
 static const char *dup_or_null(fg_arena *a, const char *s)

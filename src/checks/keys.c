@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "checks/pem.h"
+#include "core/hex.h"
 
 #define MAX_KEY_DER (1u << 20)
 
@@ -20,14 +21,9 @@ void fg_sha256_prefix(const unsigned char *d, size_t len, char out[17])
 {
 	unsigned char md[32];
 	unsigned int ml = 0;
-	static const char hex[] = "0123456789abcdef";
 	if (!EVP_Digest(d, len, md, &ml, EVP_sha256(), NULL))
 		memset(md, 0, sizeof(md));
-	for (int i = 0; i < 8; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 15];
-	}
-	out[16] = '\0';
+	fg_hex(md, 8, out);
 }
 
 static void info_from_pkey(EVP_PKEY *pk, fg_keyinfo *out)

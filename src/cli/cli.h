@@ -31,6 +31,10 @@ int fg_cmd_statement(int argc, char **argv);
  * a message and sets *bad. */
 bool fg_cli_common_option(int opt, const char *arg, fg_options *o, bool *bad);
 
+/* Every ID in the comma-separated LIST ("all" and NULL pass) names a
+ * catalogued standard; otherwise says which does not, as "firmgate CMD". */
+bool fg_cli_standards_known(const char *cmd, const char *list);
+
 /* getopt_long values of the shared options (above any short option). */
 enum {
 	OPT_JOBS = 'j',

@@ -1,8 +1,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "compliance/catalog.h"
 
 bool fg_cli_parse_size(const char *s, unsigned long long *out)
 {
@@ -78,4 +80,22 @@ bool fg_cli_common_option(int opt, const char *arg, fg_options *o, bool *bad)
 	default:
 		return false;
 	}
+}
+
+bool fg_cli_standards_known(const char *cmd, const char *list)
+{
+	if (!list || !strcmp(list, "all"))
+		return true;
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		char id[128];
+		snprintf(id, sizeof(id), "%.*s", (int)(len < 127 ? len : 127), p);
+		if (!fg_standard_find(id)) {
+			fprintf(stderr, "firmgate %s: unknown standard '%s' (see 'firmgate standards')\n",
+				cmd, id);
+			return false;
+		}
+		p += len + (p[len] == ',');
+	}
+	return true;
 }

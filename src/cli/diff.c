@@ -60,23 +60,6 @@ typedef struct diff_args {
 	fg_options opts;
 } diff_args;
 
-static bool standards_known(const char *list)
-{
-	if (!list || !strcmp(list, "all"))
-		return true;
-	for (const char *p = list; *p;) {
-		size_t len = strcspn(p, ",");
-		char id[128];
-		snprintf(id, sizeof(id), "%.*s", (int)(len < 127 ? len : 127), p);
-		if (!fg_standard_find(id)) {
-			fprintf(stderr, "firmgate diff: unknown standard '%s' (see 'firmgate standards')\n", id);
-			return false;
-		}
-		p += len + (p[len] == ',');
-	}
-	return true;
-}
-
 static int parse_option(int opt, diff_args *a)
 {
 	switch (opt) {
@@ -166,7 +149,7 @@ static int parse_args(int argc, char **argv, diff_args *a)
 	}
 	a->old = argv[optind];
 	a->new_ = argv[optind + 1];
-	return standards_known(a->opts.standards) ? FG_EXIT_OK : FG_EXIT_USAGE;
+	return fg_cli_standards_known("diff", a->opts.standards) ? FG_EXIT_OK : FG_EXIT_USAGE;
 }
 
 /* One side: a saved report is read, anything else is scanned. */

@@ -122,24 +122,6 @@ enum { OPT_DECLARATION = 3100, OPT_SECURITY_TXT };
 /* the release gate (src/core/suppress.c) */
 enum { OPT_FAIL_ON_KEV = 3200, OPT_SUPPRESS, OPT_NO_SUPPRESS, OPT_SEVERITY };
 
-/* Every ID in the comma-separated LIST names a catalogued standard. */
-static bool standards_known(const char *list)
-{
-	if (!list || !strcmp(list, "all"))
-		return true;
-	for (const char *p = list; *p;) {
-		size_t len = strcspn(p, ",");
-		char id[128];
-		snprintf(id, sizeof(id), "%.*s", (int)(len < 127 ? len : 127), p);
-		if (!fg_standard_find(id)) {
-			fprintf(stderr, "firmgate scan: unknown standard '%s' (see 'firmgate standards')\n", id);
-			return false;
-		}
-		p += len + (p[len] == ',');
-	}
-	return true;
-}
-
 /* Is ID in the comma-separated LIST (NULL or "all": every standard)? */
 static bool in_list(const char *list, const char *id, size_t idlen)
 {
@@ -282,8 +264,8 @@ static int parse_args(int argc, char **argv, scan_args *a)
 		return FG_EXIT_USAGE;
 	}
 	a->input = argv[optind];
-	if (!standards_known(a->opts.standards) ||
-	    (a->fail_on_standard && !standards_known(a->fail_on_standard)) ||
+	if (!fg_cli_standards_known("scan", a->opts.standards) ||
+	    (a->fail_on_standard && !fg_cli_standards_known("scan", a->fail_on_standard)) ||
 	    !gate_standards_evaluated(a))
 		return FG_EXIT_USAGE;
 	if (a->suppress && a->no_suppress) {

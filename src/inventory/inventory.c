@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/result.h"
 #include "inventory/inv_internal.h"
 
@@ -83,12 +84,7 @@ static const char *sha256_hex(fg_arena *a, const uint8_t *data, size_t len)
 	if (!EVP_Digest(data ? data : (const uint8_t *)"", len, md, &n, EVP_sha256(), NULL))
 		return NULL;
 	char hex[65];
-	static const char digits[] = "0123456789abcdef";
-	for (unsigned i = 0; i < 32; i++) {
-		hex[2 * i] = digits[md[i] >> 4];
-		hex[2 * i + 1] = digits[md[i] & 15];
-	}
-	hex[64] = '\0';
+	fg_hex(md, 32, hex);
 	return fg_arena_strdup(a, hex);
 }
 

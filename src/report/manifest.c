@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hex.h"
 #include "core/result.h"
 #include "report/jsonw.h"
 #include "report/report_internal.h"
@@ -16,14 +17,9 @@ void fg_sha256_hex(const uint8_t *data, size_t len, char out[65])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
-	static const char hex[] = "0123456789abcdef";
-	if (!EVP_Digest(data ? data : (const uint8_t *)"", len, md, &n, EVP_sha256(), NULL))
-		n = 0;
-	for (unsigned i = 0; i < 32; i++) {
-		out[2 * i] = i < n ? hex[md[i] >> 4] : '0';
-		out[2 * i + 1] = i < n ? hex[md[i] & 15] : '0';
-	}
-	out[64] = '\0';
+	if (!EVP_Digest(data ? data : (const uint8_t *)"", len, md, &n, EVP_sha256(), NULL) || n != 32)
+		memset(md, 0, 32);
+	fg_hex(md, 32, out);
 }
 
 void fg_write_coverage(fg_jsonw *w, const fg_coverage *c, bool ranges)

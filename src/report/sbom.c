@@ -10,15 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-static void hex(const unsigned char *md, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
+#include "core/hex.h"
 
 void fg_sbom_timestamp(char out[32])
 {
@@ -45,7 +37,7 @@ void fg_sbom_input_sha256(const fg_result *res, char out[65])
 	unsigned int n = 0;
 	if (EVP_Digest(root->data ? root->data : (const unsigned char *)"", root->data_len, md, &n,
 		       EVP_sha256(), NULL))
-		hex(md, 32, out);
+		fg_hex(md, 32, out);
 }
 
 void fg_sbom_sha1(const unsigned char *data, size_t len, char out[41])
@@ -53,7 +45,7 @@ void fg_sbom_sha1(const unsigned char *data, size_t len, char out[41])
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 	if (EVP_Digest(data ? data : (const unsigned char *)"", len, md, &n, EVP_sha1(), NULL))
-		hex(md, 20, out);
+		fg_hex(md, 20, out);
 	else
 		out[0] = '\0';
 }
@@ -96,7 +88,7 @@ void fg_sbom_uuid(const fg_result *res, char out[37])
 	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50); /* version 5 */
 	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 	char h[33];
-	hex(md, 16, h);
+	fg_hex(md, 16, h);
 	snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
 }
 
@@ -113,7 +105,7 @@ void fg_sbom_hash2(const char *a, const char *b, char out[17])
 	EVP_MD_CTX_free(m);
 	if (n < 8)
 		memset(md, 0, 8);
-	hex(md, 8, out);
+	fg_hex(md, 8, out);
 }
 
 void fg_sbom_ref(const fg_component *c, const char *prefix, char *out, size_t cap)

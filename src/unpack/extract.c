@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/io.h"
 #include "core/result.h"
 #include "unpack/engine.h"
 #include "unpack/spill.h"
@@ -57,20 +58,6 @@ static const char *alt_name(const char *name, int i, char *buf, size_t cap)
 	return buf;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n > (1u << 30) ? (1u << 30) : n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
 
 /* Moves NAME of the spill directory to USE in DFD, never replacing
  * anything: -1 with errno as openat(O_EXCL) would set it. */
@@ -129,11 +116,11 @@ static int write_file(writer *w, int dfd, const char *name, const fg_node *n)
 	}
 	if (use != name)
 		w->renamed++;
-	int rc = c && c->data_len ? write_all(fd, c->data, c->data_len) : 0;
+	bool ok = !c || !c->data_len || fg_write_all(fd, c->data, c->data_len);
 	if (c && c->data_len)
 		/* a slice of the input: written, its pages can go again */
 		fg_unpack_release_input(w->tree, c->data, c->data_len);
-	if (close(fd) != 0 || rc != 0) {
+	if (close(fd) != 0 || !ok) {
 		w->failed++;
 		return -1;
 	}

@@ -18,6 +18,8 @@
 
 #include <openssl/evp.h>
 
+#include "core/hex.h"
+#include "core/io.h"
 #include "unpack/engine.h"
 
 struct fg_spill {
@@ -120,39 +122,17 @@ void fg_spill_name(const fg_node *n, char *buf, size_t cap)
 	snprintf(buf, cap, "%llx", (unsigned long long)n->spill_id);
 }
 
-/* Writes P..P+N to FD, hashing as it goes. */
+/* Writes P..P+N to FD, hashing each step while it is still in cache. */
 static bool write_hashed(int fd, const uint8_t *p, size_t n, EVP_MD_CTX *md)
 {
 	while (n) {
 		size_t step = n < SPILL_WRITE_STEP ? n : SPILL_WRITE_STEP;
-		if (!EVP_DigestUpdate(md, p, step))
+		if (!EVP_DigestUpdate(md, p, step) || !fg_write_all(fd, p, step))
 			return false;
-		size_t left = step;
-		const uint8_t *q = p;
-		while (left) {
-			ssize_t k = write(fd, q, left);
-			if (k < 0) {
-				if (errno == EINTR)
-					continue;
-				return false;
-			}
-			q += k;
-			left -= (size_t)k;
-		}
 		p += step;
 		n -= step;
 	}
 	return true;
-}
-
-static void to_hex(const unsigned char *md, unsigned len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (unsigned i = 0; i < len; i++) {
-		out[2 * i] = digits[md[i] >> 4];
-		out[2 * i + 1] = digits[md[i] & 15];
-	}
-	out[2 * len] = '\0';
 }
 
 bool fg_spill_write(fg_tree *t, const uint8_t *data, size_t len, uint32_t mode,
@@ -184,7 +164,7 @@ bool fg_spill_write(fg_tree *t, const uint8_t *data, size_t len, uint32_t mode,
 	}
 	/* a slice of the input: its pages can go again */
 	fg_unpack_release_input(t, data, len);
-	to_hex(digest, dlen, out->sha256);
+	fg_hex(digest, dlen, out->sha256);
 	out->id = id;
 	out->ok = true;
 	return true;

@@ -13,30 +13,14 @@
 #include "core/result.h"
 #include "unpack/engine.h"
 #include "unpack/spill.h"
+#include "kernel_fixture.h"
 #include "test.h"
-
-static char *tmpdir(const char *tag)
-{
-	static char buf[1024];
-	const char *base = getenv("FG_TEST_TMP");
-	snprintf(buf, sizeof(buf), "%s/spill-%s-%d", base && *base ? base : "/tmp", tag, (int)getpid());
-	char cmd[2200];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", buf, buf);
-	return system(cmd) == 0 ? buf : NULL;
-}
-
-static bool have(const char *tool)
-{
-	char cmd[256];
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", tool);
-	return system(cmd) == 0;
-}
 
 /* ---- reference counting ------------------------------------------------- */
 
 TEST(buffer_is_freed_only_when_every_node_in_it_is_written)
 {
-	char *dir = tmpdir("refs");
+	const char *dir = kf_tmpdir("spill-refs");
 	REQUIRE(dir);
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	REQUIRE(dfd >= 0);
@@ -71,7 +55,7 @@ TEST(buffer_is_freed_only_when_every_node_in_it_is_written)
 	CHECK(fg_spill_node(&t, y));
 	CHECK(b->base == NULL);          /* the last reader is done */
 	/* what was written is what the nodes held */
-	char name[32], path[1200];
+	char name[32], path[4300];
 	fg_spill_name(y, name, sizeof(name));
 	snprintf(path, sizeof(path), "%s", name);
 	int fd = openat(fg_spill_dirfd(t.spill), path, O_RDONLY);
@@ -92,7 +76,7 @@ TEST(buffer_is_freed_only_when_every_node_in_it_is_written)
 
 TEST(failed_spill_keeps_the_content_in_memory)
 {
-	char *dir = tmpdir("fail");
+	const char *dir = kf_tmpdir("spill-fail");
 	REQUIRE(dir);
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
 	REQUIRE(dfd >= 0);
@@ -102,7 +86,7 @@ TEST(failed_spill_keeps_the_content_in_memory)
 	t.spill = fg_spill_open(dfd, NULL, err, sizeof(err));
 	REQUIRE(t.spill);
 	/* the working directory disappears: every write fails */
-	char cmd[1200];
+	char cmd[4300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'/.firmgate-spill.*", dir);
 	REQUIRE(system(cmd) == 0);
 	uint8_t *mem = malloc(16);
@@ -156,7 +140,7 @@ static size_t live_buffers(const fg_result *r)
  * compares both trees byte for byte. */
 static void streamed_equals_held(const char *dir, const char *input, size_t min_buffers)
 {
-	char out_s[1100], out_h[1100], err[1024];
+	char out_s[4200], out_h[4200], err[1024];
 	snprintf(out_s, sizeof(out_s), "%s/streamed", dir);
 	snprintf(out_h, sizeof(out_h), "%s/held", dir);
 	fg_result *held = scan(input, NULL);
@@ -173,7 +157,7 @@ static void streamed_equals_held(const char *dir, const char *input, size_t min_
 	CHECK_INT_EQ(fg_extract_to_dir(streamed, out_s, 0, err, sizeof(err)), 0);
 	fg_result_free(streamed);
 
-	char cmd[2600];
+	char cmd[8800];
 	snprintf(cmd, sizeof(cmd), "diff -r --no-dereference '%s' '%s'", out_h, out_s);
 	CHECK_INT_EQ(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "test -z \"$(find '%s' -name '.firmgate-spill*')\"", out_s);
@@ -182,7 +166,7 @@ static void streamed_equals_held(const char *dir, const char *input, size_t min_
 
 static bool make_tree(const char *dir)
 {
-	char cmd[4096];
+	char cmd[8400];
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && mkdir -p src/etc src/bin src/lib && "
 		 "head -c 300000 /dev/urandom > src/bin/prog && "
@@ -198,9 +182,9 @@ static bool make_tree(const char *dir)
 
 TEST(streamed_tar_gz_equals_held_and_frees_every_buffer)
 {
-	char *dir = tmpdir("tgz");
+	const char *dir = kf_tmpdir("spill-tgz");
 	REQUIRE(dir && make_tree(dir));
-	char cmd[2200], input[1100];
+	char cmd[8400], input[4200];
 	snprintf(cmd, sizeof(cmd), "cd '%s' && tar -C src -czf in.tar.gz .", dir);
 	REQUIRE(system(cmd) == 0);
 	snprintf(input, sizeof(input), "%s/in.tar.gz", dir);
@@ -210,15 +194,15 @@ TEST(streamed_tar_gz_equals_held_and_frees_every_buffer)
 
 TEST(streamed_squashfs_equals_held_and_frees_every_buffer)
 {
-	if (!have("mksquashfs")) {
+	if (!kf_have("mksquashfs")) {
 		printf("  skip: mksquashfs not installed\n");
 		return;
 	}
 	static const char *const comps[] = { "gzip", "xz" };
 	for (size_t i = 0; i < sizeof(comps) / sizeof(comps[0]); i++) {
-		char *dir = tmpdir(comps[i]);
+		const char *dir = kf_tmpdir(comps[i]);
 		REQUIRE(dir && make_tree(dir));
-		char cmd[2200], input[1100];
+		char cmd[8400], input[4200];
 		snprintf(cmd, sizeof(cmd), "cd '%s' && mksquashfs src in.sqfs -comp %s -noappend "
 			 "-no-progress >/dev/null", dir, comps[i]);
 		REQUIRE(system(cmd) == 0);
@@ -230,9 +214,9 @@ TEST(streamed_squashfs_equals_held_and_frees_every_buffer)
 
 TEST(failed_scan_leaves_no_output_directory_behind)
 {
-	char *dir = tmpdir("abort");
+	const char *dir = kf_tmpdir("spill-abort");
 	REQUIRE(dir);
-	char input[1100], out[1100], kept[1100], cmd[2400];
+	char input[4200], out[4200], kept[4200], cmd[8600];
 	snprintf(input, sizeof(input), "%s/noise.bin", dir);
 	snprintf(out, sizeof(out), "%s/out", dir);
 	snprintf(kept, sizeof(kept), "%s/kept", dir);
