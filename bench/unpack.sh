@@ -307,8 +307,8 @@ EOT
 
 echo "load at start: $(uptime)"
 echo
-echo "| image | MiB | floor | floor CPU | floor peak RSS | floor, one core | firmgate -j1 | -j1 CPU | firmgate -j2 | -j2 CPU | binwalk -Me | firmgate peak RSS | unpacked MiB | j1/floor | j1/floor one core | j2/floor | binwalk/j2 | RSS/unpacked |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| image | MiB | floor | floor CPU | floor peak RSS | floor, one core | firmgate -j1 | -j1 CPU | firmgate -j2 | -j2 CPU | -j2 --hash | binwalk -Me | firmgate peak RSS | unpacked MiB | j1/floor | j1/floor one core | j2/floor | j2 --hash/floor | binwalk/j2 | RSS/unpacked |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 : >"$work/layers"
 for name in $images; do
 	img="$corpus/images/$name"
@@ -319,30 +319,35 @@ for name in $images; do
 	j1=$1; j1cpu=$3
 	set -- $(measure "$work/out" "$fg" unpack -j 2 "$img" -o "$work/out")
 	j2=$1; rss=$2; j2cpu=$3
+	# the same with the manifest's SHA-256 of every file
+	set -- $(measure "$work/out" "$fg" unpack -j 2 "$img" -o "$work/out" --hash)
+	j2h=$1
 	bw=0
 	if [ "${BINWALK:-1}" != 0 ]; then
 		set -- $(measure "$work/out" sh -c "cd '$work' && mkdir -p out && cd out && binwalk -Me -q $(test "$(id -u)" = 0 && echo --run-as=root) '$img'")
 		bw=$1
 	fi
 	rm -rf "$work/out"
-	python3 - "$name" "$size" "$j1" "$j1cpu" "$j2" "$j2cpu" "$bw" "$rss" $fl <<'PY'
+	python3 - "$name" "$size" "$j1" "$j1cpu" "$j2" "$j2cpu" "$bw" "$rss" "$j2h" $fl <<'PY'
 import sys
-n, size, j1, j1cpu, j2, j2cpu, bw, rss = sys.argv[1:9]
+n, size, j1, j1cpu, j2, j2cpu, bw, rss, j2h = sys.argv[1:10]
+fl_args = sys.argv[10:]  # the floor's "wall rss cpu unpacked wall1", or "n/a"
 size, rss = int(size), int(rss)
-j1, j1cpu, j2, j2cpu, bw = map(float, (j1, j1cpu, j2, j2cpu, bw))
+j1, j1cpu, j2, j2cpu, bw, j2h = map(float, (j1, j1cpu, j2, j2cpu, bw, j2h))
 r = lambda a, b: "%.2f" % (a / b) if a > 0 and b > 0 else "-"
-if len(sys.argv) > 10:
-    floor, frss, fcpu, unp = float(sys.argv[9]), int(sys.argv[10]), float(sys.argv[11]), int(sys.argv[12])
-    floor1 = float(sys.argv[13])
+if len(fl_args) == 5:
+    floor, frss, fcpu, unp = float(fl_args[0]), int(fl_args[1]), float(fl_args[2]), int(fl_args[3])
+    floor1 = float(fl_args[4])
     fl = "%.3fs | %.3fs | %.0f MiB | %.3fs" % (floor, fcpu, frss / 1024, floor1)
     unp_mib = "%.0f" % (unp / 1048576)
     rj1, rj11, rj2, rm = r(j1, floor), r(j1, floor1), r(j2, floor), r(rss * 1024, unp)
+    rj2h = r(j2h, floor)
 else:
-    fl, unp_mib, rj1, rj11, rj2, rm = "n/a | n/a | n/a | n/a", "n/a", "-", "-", "-", "-"
+    fl, unp_mib, rj1, rj11, rj2, rj2h, rm = "n/a | n/a | n/a | n/a", "n/a", "-", "-", "-", "-", "-"
 bws = "%.3fs" % bw if bw > 0 else "-"
-print("| %s | %.1f | %s | %.3fs | %.3fs | %.3fs | %.3fs | %s | %.0f MiB | %s | %s | %s | %s | %s | %s |" % (
-    n, size / 1048576, fl, j1, j1cpu, j2, j2cpu, bws, rss / 1024, unp_mib, rj1, rj11, rj2,
-    r(bw, j2), rm))
+print("| %s | %.1f | %s | %.3fs | %.3fs | %.3fs | %.3fs | %.3fs | %s | %.0f MiB | %s | %s | %s | %s | %s | %s | %s |" % (
+    n, size / 1048576, fl, j1, j1cpu, j2, j2cpu, j2h, bws, rss / 1024, unp_mib, rj1, rj11, rj2,
+    rj2h, r(bw, j2), rm))
 PY
 done
 echo

@@ -125,6 +125,9 @@ typedef struct fg_options {
 	                            file's content is written there as soon as it is final
 	                            instead of being held in memory to the end; NULL = no */
 	int extract_force;       /* write into a non-empty extract_dir */
+	int extract_hashes;      /* fg_extract_to_dir(): record each file's SHA-256 in
+	                            the manifest (hashed while written: about a fifth of
+	                            the unpacking time when the decompressor is fast) */
 	fg_progress_fn progress; /* may be NULL */
 	void *progress_arg;
 } fg_options;
@@ -263,7 +266,8 @@ int fg_report_tree(const fg_result *res, FILE *out);
 int fg_report_manifest(const fg_result *res, FILE *out);
 
 /* Writes the unpacked tree below DIR (created if missing; must be empty
- * unless FORCE) and DIR/firmgate-manifest.json. Nothing is created outside
+ * unless FORCE) and DIR/firmgate-manifest.json, with SHA-256 digests if
+ * the scan's options asked for them (extract_hashes). Nothing is created outside
  * DIR, no link is followed, devices and special bits are not created.
  * Returns 0, 1 when some entries could not be written, -1 on failure;
  * ERR names the problem. */

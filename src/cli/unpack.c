@@ -11,7 +11,7 @@
 static void unpack_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: firmgate unpack INPUT (--list [--json] | -o DIR [--force]) [OPTIONS]\n"
+		"usage: firmgate unpack INPUT (--list [--json] | -o DIR [--force] [--hash]) [OPTIONS]\n"
 		"\n"
 		"Unpacks INPUT in memory, recursively, then either lists the tree or\n"
 		"writes it to DIR.\n"
@@ -26,6 +26,8 @@ static void unpack_usage(FILE *out)
 		"                         it; DIR/firmgate-manifest.json records everything,\n"
 		"                         including device nodes, which are not created\n"
 		"      --force            write into a non-empty DIR\n"
+		"      --hash             with -o: the manifest also gets every file's SHA-256\n"
+		"                         (computed while writing; --list --json always has it)\n"
 		FG_CLI_COMMON_HELP
 		"  -h, --help             this help\n"
 		"\n"
@@ -33,7 +35,7 @@ static void unpack_usage(FILE *out)
 		"bits and ownership are not applied.\n");
 }
 
-enum { OPT_JSON = 2000, OPT_FORCE };
+enum { OPT_JSON = 2000, OPT_FORCE, OPT_HASH };
 
 int fg_cmd_unpack(int argc, char **argv)
 {
@@ -42,6 +44,7 @@ int fg_cmd_unpack(int argc, char **argv)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "output", required_argument, NULL, 'o' },
 		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "hash", no_argument, NULL, OPT_HASH },
 		{ "help", no_argument, NULL, 'h' },
 		FG_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -49,7 +52,7 @@ int fg_cmd_unpack(int argc, char **argv)
 	fg_options opts;
 	fg_options_default(&opts);
 	opts.unpack_only = 1;
-	bool list = false, json = false, force = false, bad = false;
+	bool list = false, json = false, force = false, hash = false, bad = false;
 	const char *outdir = NULL;
 	int opt;
 	optind = 1;
@@ -61,17 +64,19 @@ int fg_cmd_unpack(int argc, char **argv)
 		case OPT_JSON: json = true; break;
 		case 'o': outdir = optarg; break;
 		case OPT_FORCE: force = true; break;
+		case OPT_HASH: hash = true; break;
 		case 'h': unpack_usage(stdout); return FG_EXIT_OK;
 		default: unpack_usage(stderr); return FG_EXIT_USAGE;
 		}
 	}
 	if (bad)
 		return FG_EXIT_USAGE;
-	if (optind != argc - 1 || list == (outdir != NULL) || (json && !list)) {
+	if (optind != argc - 1 || list == (outdir != NULL) || (json && !list) || (hash && !outdir)) {
 		fprintf(stderr, "firmgate unpack: give exactly one INPUT and either --list or -o DIR "
-				"(try 'firmgate unpack --help')\n");
+				"(--json goes with --list, --hash with -o; try 'firmgate unpack --help')\n");
 		return FG_EXIT_USAGE;
 	}
+	opts.extract_hashes = hash;
 	/* -o: files are written as they come out, not held to the end.
 	 * FG_UNPACK_IN_MEMORY=1 holds the whole tree first, as a scan
 	 * does: tests and benchmarks compare the two (docs/TESTING.md). */

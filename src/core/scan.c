@@ -342,7 +342,8 @@ static fg_status open_extract_dir(fg_result *res, char *errbuf, size_t errlen)
 	if (dfd < 0)
 		return FG_ERR_USAGE;
 	char why[256];
-	res->tree.spill = fg_spill_open(dfd, created ? res->opts.extract_dir : NULL, why, sizeof(why));
+	res->tree.spill = fg_spill_open(dfd, created ? res->opts.extract_dir : NULL,
+					res->opts.extract_hashes != 0, why, sizeof(why));
 	close(dfd);
 	if (!res->tree.spill) {
 		if (created)

@@ -222,13 +222,19 @@ static void write_tree(walk *k, const fg_fsinfo *fs)
 	fg_jw_obj_end(w);
 }
 
-int fg_report_manifest(const fg_result *cres, FILE *out)
+int fg_report_manifest(const fg_result *res, FILE *out)
+{
+	return fg_write_manifest(res, out, true);
+}
+
+int fg_write_manifest(const fg_result *cres, FILE *out, bool hashes)
 {
 	fg_result *res = (fg_result *)cres; /* chains are cached in the tree's arena */
 	fg_jsonw w;
 	fg_jw_init(&w, out);
-	walk k = { res, &w, true, NULL, NULL, 0, 0 };
-	precompute_hashes(&k);
+	walk k = { res, &w, hashes, NULL, NULL, 0, 0 };
+	if (hashes)
+		precompute_hashes(&k);
 	fg_jw_obj(&w);
 	fg_jw_kstr(&w, "schema", "firmgate-manifest/1");
 	fg_jw_kstr(&w, "input", res->input_name);

@@ -18,6 +18,11 @@ void fg_write_coverage(fg_jsonw *w, const fg_coverage *c, bool ranges);
  * whole input. Returns false when nothing is known (a directory input). */
 bool fg_input_coverage(const fg_node *root, fg_coverage *out);
 
+/* fg_report_manifest(), with or without each file's SHA-256: a file
+ * already written out without one (an unhashed streaming extract) has
+ * none to give (manifest.c). */
+int fg_write_manifest(const fg_result *res, FILE *out, bool hashes);
+
 /* Lower-case hex SHA-256 of DATA (manifest.c). */
 void fg_sha256_hex(const uint8_t *data, size_t len, char out[65]);
 

@@ -27,6 +27,7 @@ struct fg_spill {
 	int dirfd;               /* the spill directory inside it */
 	char name[40];
 	char *created;           /* the output directory, when this run made it */
+	bool hash;               /* SHA-256 of each file, for the manifest */
 	_Atomic uint64_t next;   /* last file number handed out */
 	_Atomic unsigned failures;
 };
@@ -45,7 +46,7 @@ static uint64_t random_word(void)
 	return r;
 }
 
-fg_spill *fg_spill_open(int dirfd, const char *created, char *err, size_t errlen)
+fg_spill *fg_spill_open(int dirfd, const char *created, bool hash, char *err, size_t errlen)
 {
 	fg_spill *s = calloc(1, sizeof(*s));
 	if (s && created && !(s->created = strdup(created))) {
@@ -56,6 +57,7 @@ fg_spill *fg_spill_open(int dirfd, const char *created, char *err, size_t errlen
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->hash = hash;
 	s->parent = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	s->dirfd = -1;
 	for (int i = 0; s->parent >= 0 && i < SPILL_TRIES; i++) {
@@ -122,12 +124,13 @@ void fg_spill_name(const fg_node *n, char *buf, size_t cap)
 	snprintf(buf, cap, "%llx", (unsigned long long)n->spill_id);
 }
 
-/* Writes P..P+N to FD, hashing each step while it is still in cache. */
+/* Writes P..P+N to FD, hashing each step while it is still in cache
+ * (MD NULL: no hash). */
 static bool write_hashed(int fd, const uint8_t *p, size_t n, EVP_MD_CTX *md)
 {
 	while (n) {
 		size_t step = n < SPILL_WRITE_STEP ? n : SPILL_WRITE_STEP;
-		if (!EVP_DigestUpdate(md, p, step) || !fg_write_all(fd, p, step))
+		if ((md && !EVP_DigestUpdate(md, p, step)) || !fg_write_all(fd, p, step))
 			return false;
 		p += step;
 		n -= step;
@@ -147,12 +150,15 @@ bool fg_spill_write(fg_tree *t, const uint8_t *data, size_t len, uint32_t mode,
 	snprintf(name, sizeof(name), "%llx", (unsigned long long)id);
 	int fd = openat(s->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			(mode & 0777) | 0600);
-	EVP_MD_CTX *md = fd >= 0 ? EVP_MD_CTX_new() : NULL;
+	EVP_MD_CTX *md = fd >= 0 && s->hash ? EVP_MD_CTX_new() : NULL;
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned dlen = 0;
-	bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
-		  write_hashed(fd, data, len, md) &&
-		  EVP_DigestFinal_ex(md, digest, &dlen) && dlen == 32;
+	bool ok = fd >= 0;
+	if (ok && s->hash)
+		ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) && write_hashed(fd, data, len, md) &&
+		     EVP_DigestFinal_ex(md, digest, &dlen) && dlen == 32;
+	else if (ok)
+		ok = write_hashed(fd, data, len, NULL);
 	EVP_MD_CTX_free(md);
 	if (fd >= 0 && close(fd) != 0)
 		ok = false;
@@ -164,7 +170,9 @@ bool fg_spill_write(fg_tree *t, const uint8_t *data, size_t len, uint32_t mode,
 	}
 	/* a slice of the input: its pages can go again */
 	fg_unpack_release_input(t, data, len);
-	fg_hex(digest, dlen, out->sha256);
+	out->sha256[0] = '\0';
+	if (s->hash)
+		fg_hex(digest, dlen, out->sha256);
 	out->id = id;
 	out->ok = true;
 	return true;
@@ -172,9 +180,12 @@ bool fg_spill_write(fg_tree *t, const uint8_t *data, size_t len, uint32_t mode,
 
 void fg_spill_mark(fg_tree *t, fg_node *n, const fg_spill_out *out)
 {
-	pthread_mutex_lock(&t->lock);
-	const char *h = fg_arena_strdup(&t->arena, out->sha256);
-	pthread_mutex_unlock(&t->lock);
+	const char *h = NULL;
+	if (out->sha256[0]) {
+		pthread_mutex_lock(&t->lock);
+		h = fg_arena_strdup(&t->arena, out->sha256);
+		pthread_mutex_unlock(&t->lock);
+	}
 	n->sha256 = h;
 	n->spill_id = out->id;
 	n->flags |= FG_NODE_SPILLED;

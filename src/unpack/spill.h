@@ -30,9 +30,10 @@
 
 /* Creates the private directory ".firmgate-spill.XXXXXX" inside the open
  * directory DIRFD. CREATED names that output directory when this run
- * created it (NULL otherwise): an aborted run removes it again. NULL
- * with a reason in ERR on failure. */
-fg_spill *fg_spill_open(int dirfd, const char *created, char *err, size_t errlen);
+ * created it (NULL otherwise): an aborted run removes it again. HASH:
+ * compute each file's SHA-256 while writing it. NULL with a reason in
+ * ERR on failure. */
+fg_spill *fg_spill_open(int dirfd, const char *created, bool hash, char *err, size_t errlen);
 
 /* Removes the files still in the spill directory (nodes never moved
  * into place), then the directory, and frees S. NULL is fine. */
@@ -51,7 +52,7 @@ void fg_spill_name(const fg_node *n, char *buf, size_t cap);
 unsigned fg_spill_failures(const fg_spill *s);
 
 /* Writes N's content (a hard link's: its target's) to the spill
- * directory, hashing it on the way, marks N spilled and drops its
+ * directory, hashing it on the way if asked to, marks N spilled and drops its
  * reference on its buffer. On a write error N keeps its content and
  * false is returned. */
 bool fg_spill_node(fg_tree *t, fg_node *n);
@@ -63,7 +64,7 @@ bool fg_spill_node(fg_tree *t, fg_node *n);
 typedef struct fg_spill_out {
 	bool ok;
 	uint64_t id;
-	char sha256[65];
+	char sha256[65]; /* "" when the spill does not hash */
 } fg_spill_out;
 bool fg_spill_write(fg_tree *t, const uint8_t *data, size_t len, uint32_t mode,
 		    fg_spill_out *out);

@@ -56,7 +56,8 @@ def unpack(fg, image, outdir, in_memory):
     env.pop("FG_UNPACK_IN_MEMORY", None)
     if in_memory:
         env["FG_UNPACK_IN_MEMORY"] = "1"
-    return subprocess.run([fg, "unpack", "-j", "2", image, "-o", outdir], env=env,
+    # --hash: the manifests then also compare every file's digest
+    return subprocess.run([fg, "unpack", "-j", "2", image, "-o", outdir, "--hash"], env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
 
 

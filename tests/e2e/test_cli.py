@@ -2,6 +2,7 @@
 """End-to-end: the firmgate command line — exit codes, errors, reports, gate."""
 import argparse
 import gzip
+import hashlib
 import json
 import lzma
 import os
@@ -266,8 +267,20 @@ def test_unpack_to_dir():
     ents = {e["path"]: e for t in man["trees"] for e in t["entries"]}
     ok(ents.get("/dev/console", {}).get("major") == 5, "device node recorded in the manifest")
     ok(ents.get("/suid", {}).get("mode") == 0o4755, "setuid recorded in the manifest")
+    ok(not any("sha256" in e for e in ents.values()), "no digests in the manifest without --hash")
     p = run(["unpack", img, "-o", out])
     ok(p.returncode == 2 and b"not empty" in p.stderr, "non-empty output dir refused")
+    # --hash: every regular file's digest, and it is the digest of what was written
+    hashed = os.path.join(base, "hashed")
+    p = run(["unpack", img, "-o", hashed, "--hash"])
+    ok(p.returncode in (0, 4), "unpack -o --hash (exit %d: %s)" % (p.returncode, p.stderr))
+    man = json.load(open(os.path.join(hashed, "firmgate-manifest.json")))
+    files = [e for t in man["trees"] for e in t["entries"] if e["type"] == "file"]
+    ok(files and all("sha256" in e for e in files), "--hash: every file has a digest")
+    e = next((e for e in files if e["path"] == "/ok/file.txt"), {})
+    ok(e.get("sha256") == hashlib.sha256(b"fine").hexdigest(), "--hash: the digest of the written content")
+    p = run(["unpack", img, "--list", "--hash"])
+    ok(p.returncode == 2, "--hash without -o is a usage error")
     p = run(["unpack", img, "-o", out, "--force"])
     ok(p.returncode in (0, 4), "--force writes into a non-empty dir")
 

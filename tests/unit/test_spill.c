@@ -27,7 +27,7 @@ TEST(buffer_is_freed_only_when_every_node_in_it_is_written)
 	char err[256];
 	fg_tree t;
 	fg_tree_init(&t);
-	t.spill = fg_spill_open(dfd, NULL, err, sizeof(err));
+	t.spill = fg_spill_open(dfd, NULL, true, err, sizeof(err));
 	REQUIRE(t.spill);
 	uint8_t *mem = malloc(64);
 	REQUIRE(mem);
@@ -74,6 +74,57 @@ TEST(buffer_is_freed_only_when_every_node_in_it_is_written)
 	close(dfd);
 }
 
+TEST(spill_without_hashing_writes_the_same_bytes_and_no_digest)
+{
+	const char *dir = kf_tmpdir("spill-nohash");
+	REQUIRE(dir);
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	REQUIRE(dfd >= 0);
+	char err[256];
+	fg_tree t;
+	fg_tree_init(&t);
+	t.spill = fg_spill_open(dfd, NULL, false, err, sizeof(err));
+	REQUIRE(t.spill);
+	/* larger than one write step, so the unhashed loop goes round */
+	size_t n = (600u << 10) + 7;
+	uint8_t *mem = malloc(n);
+	REQUIRE(mem);
+	for (size_t i = 0; i < n; i++)
+		mem[i] = (uint8_t)(i * 131u + (i >> 11));
+	fg_buf *b = fg_buf_new(&t, mem, n);
+	fg_node *x = fg_node_new(&t, "x", 1, FG_NODE_FILE);
+	REQUIRE(b && x);
+	x->data = mem;
+	x->data_len = n;
+	x->mode = 0640;
+	fg_buf_attach(x, b);
+	CHECK(fg_spill_node(&t, x));
+	CHECK(x->flags & FG_NODE_SPILLED);
+	CHECK(x->sha256 == NULL);
+	CHECK(b->base == NULL);
+	char name[32];
+	fg_spill_name(x, name, sizeof(name));
+	int fd = openat(fg_spill_dirfd(t.spill), name, O_RDONLY);
+	REQUIRE(fd >= 0);
+	uint8_t *back = malloc(n + 1);
+	REQUIRE(back);
+	size_t got = 0;
+	ssize_t r;
+	while ((r = read(fd, back + got, n + 1 - got)) > 0)
+		got += (size_t)r;
+	close(fd);
+	CHECK_INT_EQ(got, n);
+	bool same = true;
+	for (size_t i = 0; i < n && same; i++)
+		same = back[i] == (uint8_t)(i * 131u + (i >> 11));
+	CHECK(same);
+	free(back);
+	fg_spill_close(t.spill);
+	t.spill = NULL;
+	fg_tree_free(&t);
+	close(dfd);
+}
+
 TEST(failed_spill_keeps_the_content_in_memory)
 {
 	const char *dir = kf_tmpdir("spill-fail");
@@ -83,7 +134,7 @@ TEST(failed_spill_keeps_the_content_in_memory)
 	char err[256];
 	fg_tree t;
 	fg_tree_init(&t);
-	t.spill = fg_spill_open(dfd, NULL, err, sizeof(err));
+	t.spill = fg_spill_open(dfd, NULL, false, err, sizeof(err));
 	REQUIRE(t.spill);
 	/* the working directory disappears: every write fails */
 	char cmd[4300];
@@ -117,6 +168,7 @@ static fg_result *scan(const char *input, const char *extract_dir)
 	o.unpack_only = 1;
 	o.jobs = 2;
 	o.extract_dir = extract_dir;
+	o.extract_hashes = 1; /* both manifests carry digests: diff -r compares them */
 	fg_result *r = NULL;
 	char err[1024];
 	if (fg_scan(input, &o, &r, err, sizeof(err)) != FG_OK) {
