@@ -12,9 +12,11 @@ void fg_jw_init(fg_jsonw *w, FILE *out)
 
 static void indent(fg_jsonw *w)
 {
-	fputc('\n', w->out);
-	for (int i = 0; i < w->depth; i++)
-		fputs("  ", w->out);
+	/* a newline and two spaces a level, in one write (depth <= 63) */
+	static const char spaces[] = "\n"
+		"                                                                "
+		"                                                                ";
+	fwrite(spaces, 1, 1 + 2 * (size_t)w->depth, w->out);
 }
 
 /* Separator before a value or a key at the current level. */
@@ -58,11 +60,23 @@ void fg_jw_obj_end(fg_jsonw *w) { close_(w, '}'); }
 void fg_jw_arr(fg_jsonw *w) { open(w, '['); }
 void fg_jw_arr_end(fg_jsonw *w) { close_(w, ']'); }
 
+/* Printable ASCII that needs no escape: written in runs, not bytes. */
+static bool plain(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+
 static void write_escaped(FILE *out, const char *s, size_t n)
 {
 	fputc('"', out);
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n; i++) {
+		size_t run = i;
+		while (run < n && plain(p[run]))
+			run++;
+		if (run > i) {
+			fwrite(p + i, 1, run - i, out);
+			i = run;
+			if (i == n)
+				break;
+		}
 		unsigned char c = p[i];
 		switch (c) {
 		case '"': fputs("\\\"", out); break;
@@ -85,8 +99,6 @@ static void write_escaped(FILE *out, const char *s, size_t n)
 				} else {
 					fputs("\\ufffd", out);
 				}
-			} else {
-				fputc(c, out);
 			}
 		}
 	}

@@ -310,6 +310,7 @@ int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *er
 	int mfd = openat(dfd, "firmgate-manifest.json", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	FILE *mf = mfd >= 0 ? fdopen(mfd, "w") : NULL;
 	if (mf) {
+		setvbuf(mf, NULL, _IOFBF, 1u << 16); /* tens of thousands of lines */
 		fg_write_manifest(res, mf, res->opts.extract_hashes != 0);
 		fclose(mf);
 	} else if (mfd >= 0) {

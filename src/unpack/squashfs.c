@@ -563,8 +563,10 @@ static void set_device(fg_node *n, uint32_t dev)
 
 /*
  * The walk only queues content; it is read afterwards. A file becomes
- * jobs of at most sq->chunk bytes (the library walks a file's block list
- * from its start on every call, so calls are large to keep that linear).
+ * jobs of at most sq->chunk bytes, whole blocks of about a batch, so that
+ * a large file is spread over the threads (direct_blocks() reads them;
+ * the library, which walks the block list from its start on every call,
+ * only reads a file's fragment tail and what fails).
  * Jobs run in disk order, cut into batches of about SQ_BATCH_BYTES that
  * threads claim whole: small files sharing a fragment block then go to
  * one reader, whose cache holds a single fragment block. Results are
@@ -1469,11 +1471,12 @@ static int sq_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, siz
 	sq->expand_cap = expansion_cap(&sq->budget->limits, len);
 	int rc = open_image(sq, data, len);
 	if (rc == 0) {
-		/* 256 blocks per call, at least 4 MiB: few calls, and a failed
-		 * call's salvage stays short */
-		sq->chunk = (uint64_t)sq->super.block_size * 256;
-		if (sq->chunk < (4u << 20))
-			sq->chunk = 4u << 20;
+		/* whole blocks, about a batch's worth: a large file is read by
+		 * every thread at once instead of holding up the end of the
+		 * run on one (jobs of whole blocks bypass the library, so its
+		 * walk of the block list from the start does not add up) */
+		uint64_t bs = sq->super.block_size;
+		sq->chunk = bs >= SQ_BATCH_BYTES ? bs : SQ_BATCH_BYTES / bs * bs;
 		rc = walk_root(sq);
 	}
 	close_image(sq);

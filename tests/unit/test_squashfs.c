@@ -706,6 +706,50 @@ TEST(squashfs_bad_data_block_keeps_good_prefix)
 	free(text);
 }
 
+/* A file of ten 128 KiB blocks is read as two jobs (eight blocks, then
+ * two), possibly on two threads. A bad block in the first job ends the
+ * good prefix there even though the second job reads fine. */
+TEST(squashfs_bad_block_in_first_job_of_a_large_file)
+{
+	char stage[PATH_MAX];
+	fmt(stage, sizeof(stage), "%s/jobs", work_dir());
+	put_dir(stage, "", 0755);
+	size_t size = 10 * (size_t)BLOCK_128K;
+	uint8_t *data = malloc(size);
+	REQUIRE(data != NULL);
+	/* random blocks are stored as they are; block 7 is text, compressed */
+	fill_random(data, size, 11);
+	fill_text(data + 7 * (size_t)BLOCK_128K, BLOCK_128K);
+	put(stage, "ten", data, size, 0644);
+	size_t len;
+	uint8_t *img = build(stage, "gzip", NULL, false, &len);
+	if (!img)
+		free(data);
+	REQUIRE(img != NULL);
+	/* block 8 follows block 7 on disk: the bytes before it are block 7's
+	 * zlib checksum */
+	const uint8_t *b8 = memmem(img, len, data + 8 * (size_t)BLOCK_128K, 64);
+	if (!b8) {
+		free(img);
+		free(data);
+	}
+	REQUIRE(b8 != NULL);
+	img[b8 - img - 2] ^= 0xff;
+	run r;
+	run_image(&r, img, len, NULL);
+	CHECK_INT_EQ(r.rc, 0);
+	fg_node *ten = at(&r, "ten");
+	REQUIRE(ten != NULL);
+	CHECK_INT_EQ(ten->size, size);
+	CHECK_INT_EQ(ten->data_len, 7 * (size_t)BLOCK_128K);
+	CHECK(ten->data && !memcmp(ten->data, data, 7 * (size_t)BLOCK_128K));
+	CHECK(ten->flags & FG_NODE_TRUNCATED);
+	CHECK(ten->note && strstr(ten->note, "after 917504 of 1310720"));
+	run_free(&r);
+	free(img);
+	free(data);
+}
+
 /* ---- probe ---------------------------------------------------------------- */
 
 TEST(squashfs_probe_rejects_what_is_not_v4_le)

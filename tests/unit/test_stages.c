@@ -197,6 +197,8 @@ TEST(json_writer_escapes_and_nests)
 	fg_jw_init(&w, f);
 	fg_jw_obj(&w);
 	fg_jw_kstr(&w, "s", "a\"b\\c\n\x01\xc3\xa9\xff");
+	/* plain runs around escapes, DEL, and UTF-8 cut short at the end */
+	fg_jw_kstr(&w, "t", "run\x7f\tend\xe2\x82");
 	fg_jw_key(&w, "a");
 	fg_jw_arr(&w);
 	fg_jw_int(&w, -3);
@@ -208,7 +210,8 @@ TEST(json_writer_escapes_and_nests)
 	fg_jw_obj_end(&w);
 	fg_jw_obj_end(&w);
 	fclose(f);
-	CHECK_STR_EQ(buf, "{\n  \"s\": \"a\\\"b\\\\c\\n\\u0001\xc3\xa9\\ufffd\",\n  \"a\": [\n    -3,\n"
+	CHECK_STR_EQ(buf, "{\n  \"s\": \"a\\\"b\\\\c\\n\\u0001\xc3\xa9\\ufffd\",\n"
+			  "  \"t\": \"run\\u007f\\tend\\ufffd\\ufffd\",\n  \"a\": [\n    -3,\n"
 			  "    18446744073709551615,\n    null\n  ],\n  \"e\": {}\n}\n");
 	free(buf);
 }
