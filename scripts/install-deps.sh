@@ -6,7 +6,7 @@ set -eu
 packages="
 	build-essential cmake pkg-config
 	zlib1g-dev libdeflate-dev liblzma-dev libsquashfs-dev liblzo2-dev libzstd-dev liblz4-dev
-	libvectorscan-dev libarchive-dev libext2fs-dev libfdt-dev libbz2-dev
+	libvectorscan-dev libarchive-dev nettle-dev libext2fs-dev libfdt-dev libbz2-dev
 	libcrypt-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev libyaml-dev
 	squashfs-tools python3 openssl
 "

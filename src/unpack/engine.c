@@ -452,6 +452,66 @@ static void describe_leaf(fg_tree *t, fg_node *file, const fg_format *fmt,
 	pthread_mutex_unlock(&t->lock);
 }
 
+/* Byte ranges of the input that nodes of a handler's output still take
+ * their content from. */
+typedef struct span {
+	uint64_t offset, length; /* from the start of the handler's data */
+} span;
+
+typedef struct slice_walk {
+	const uint8_t *lo, *hi;
+	FG_VEC(span) v;
+	bool failed;
+} slice_walk;
+
+static bool collect_slice(fg_node *n, void *ud)
+{
+	slice_walk *w = ud;
+	if (n->type == FG_NODE_FILE && n->data && n->data_len && !(n->flags & FG_NODE_SPILLED) &&
+	    n->data >= w->lo && n->data_len <= (size_t)(w->hi - n->data)) {
+		span r = { (uint64_t)(n->data - w->lo), n->data_len };
+		if (!FG_VEC_PUSH(&w->v, r))
+			w->failed = true;
+	}
+	return !w->failed;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const span *x = a, *y = b;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/*
+ * A handler has read DATA..DATA+USED: the input's pages there are not
+ * needed again, except under the files that are slices of it (a TRX's
+ * kernel and file system, a uImage's payload). Those are read next (and
+ * release their pages as they go, or once written out), so dropping them
+ * here would only make the next reader fault them in again.
+ */
+static void release_unclaimed(const fg_tree *t, fg_node *root, const uint8_t *data, size_t used)
+{
+	slice_walk w = { data, data + used, {0}, false };
+	fg_tree_walk(root, collect_slice, &w);
+	if (w.failed) { /* keeping pages is always safe */
+		FG_VEC_FREE(&w.v);
+		return;
+	}
+	if (w.v.n > 1)
+		qsort(w.v.v, w.v.n, sizeof(*w.v.v), span_cmp);
+	uint64_t from = 0;
+	for (size_t i = 0; i < w.v.n; i++) {
+		const span *r = &w.v.v[i];
+		if (r->offset > from)
+			fg_unpack_release_input(t, data + from, (size_t)(r->offset - from));
+		if (r->offset + r->length > from)
+			from = r->offset + r->length;
+	}
+	if (used > from)
+		fg_unpack_release_input(t, data + from, (size_t)(used - from));
+	FG_VEC_FREE(&w.v);
+}
+
 static fg_node *run_handler(work_queue *q, fg_node *file, const fg_format *fmt,
 			    const uint8_t *data, size_t len, uint64_t offset, uint64_t *used)
 {
@@ -484,9 +544,7 @@ static fg_node *run_handler(work_queue *q, fg_node *file, const fg_format *fmt,
 	}
 	*used = ctx.root->src_length && ctx.root->src_length <= len ? ctx.root->src_length : len;
 	ctx.root->src_length = *used;
-	/* the handler has read its chunk: the input's pages it covered are
-	 * not needed until the files that are slices of it are written */
-	fg_unpack_release_input(q->tree, data, (size_t)*used);
+	release_unclaimed(q->tree, ctx.root, data, (size_t)*used);
 	count(q, true);
 	return ctx.root;
 }
@@ -854,10 +912,12 @@ static void bg_spill_start(work_queue *q, fg_node *file, bg_spill *b)
 static void bg_spill_finish(work_queue *q, fg_node *file, bg_spill *b)
 {
 	pthread_join(b->thread, NULL);
-	if (b->out.ok)
+	if (b->out.ok) {
+		fg_unpack_release_input(q->tree, b->data, b->len);
 		fg_spill_mark(q->tree, file, &b->out);
-	else
+	} else {
 		fg_spill_node(q->tree, file);
+	}
 }
 
 /* FILE has been unpacked: count the references into what came out,

@@ -168,8 +168,6 @@ bool fg_spill_write(fg_tree *t, const uint8_t *data, size_t len, uint32_t mode,
 		atomic_fetch_add(&s->failures, 1);
 		return false;
 	}
-	/* a slice of the input: its pages can go again */
-	fg_unpack_release_input(t, data, len);
 	out->sha256[0] = '\0';
 	if (s->hash)
 		fg_hex(digest, dlen, out->sha256);
@@ -204,6 +202,8 @@ bool fg_spill_node(fg_tree *t, fg_node *n)
 	fg_spill_out out;
 	if (!fg_spill_write(t, c->data, c->data_len, n->mode, &out))
 		return false;
+	/* a slice of the input: its pages can go again */
+	fg_unpack_release_input(t, c->data, c->data_len);
 	fg_spill_mark(t, n, &out);
 	return true;
 }

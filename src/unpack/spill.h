@@ -59,8 +59,9 @@ bool fg_spill_node(fg_tree *t, fg_node *n);
 
 /* The two halves of fg_spill_node(), so that the writing can run on
  * another thread while the node is still being unpacked: the write
- * touches no node (its caller passes the bytes and the mode), the mark
- * is done by the thread that owns the node, afterwards. */
+ * touches no node (its caller passes the bytes and the mode) and leaves
+ * the input's pages alone (the unpacking reads them too), the mark is
+ * done by the thread that owns the node, afterwards. */
 typedef struct fg_spill_out {
 	bool ok;
 	uint64_t id;
