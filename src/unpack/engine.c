@@ -22,6 +22,8 @@ typedef struct alloc_log {
 	FG_VEC(fg_buf *) bufs;
 } alloc_log;
 
+struct work_queue;
+
 struct fg_unpack_ctx {
 	fg_tree *tree;
 	fg_budget *budget;
@@ -31,6 +33,7 @@ struct fg_unpack_ctx {
 	const fg_format *format;
 	alloc_log *log;           /* NULL unless the tree spills */
 	unsigned jobs;            /* --jobs */
+	struct work_queue *queue; /* for deferred checks; NULL: run them at once */
 };
 
 /* ---- services for handlers ------------------------------------------ */
@@ -401,10 +404,20 @@ int fg_unpack_load(fg_tree *tree, const char *input, char *errbuf, size_t errlen
 
 /* ---- the recursive unpack ------------------------------------------- */
 
+/* A check a handler deferred (fg_unpack_defer_check). */
+typedef struct deferred {
+	fg_unpack_ctx ctx;       /* the handler's, for the note */
+	fg_node *node;
+	fg_check_fn check;
+	void *arg;
+	fg_buf *hold;            /* the container's bytes, while CHECK reads them */
+} deferred;
+
 typedef struct work_queue {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	FG_VEC(fg_node *) items;
+	FG_VEC(deferred *) checks;
 	unsigned busy;           /* workers holding an item */
 	fg_tree *tree;
 	fg_budget *budget;
@@ -515,7 +528,7 @@ static void release_unclaimed(const fg_tree *t, fg_node *root, const uint8_t *da
 static fg_node *run_handler(work_queue *q, fg_node *file, const fg_format *fmt,
 			    const uint8_t *data, size_t len, uint64_t offset, uint64_t *used)
 {
-	fg_unpack_ctx ctx = { q->tree, q->budget, q->diags, file, NULL, fmt, current_log, q->jobs };
+	fg_unpack_ctx ctx = { q->tree, q->budget, q->diags, file, NULL, fmt, current_log, q->jobs, q };
 	*used = 0;
 	if (fmt->kind == FG_FMT_LEAF) {
 		describe_leaf(q->tree, file, fmt, data, len);
@@ -937,14 +950,66 @@ static void spill_after(work_queue *q, fg_node *file, alloc_log *log, bool spill
 		fg_spill_node(q->tree, file);
 }
 
+static void check_now(fg_unpack_ctx *ctx, fg_node *node, fg_check_fn check, void *arg)
+{
+	char note[512] = "";
+	if (!check(arg, note, sizeof(note)))
+		fg_unpack_truncated(ctx, node, "%s", note[0] ? note : "check failed");
+	free(arg);
+}
+
+static void run_deferred(deferred *d)
+{
+	check_now(&d->ctx, d->node, d->check, d->arg);
+	if (d->hold)
+		fg_buf_release(d->hold);
+	free(d);
+}
+
+void fg_unpack_defer_check(fg_unpack_ctx *ctx, fg_node *node, fg_check_fn check, void *arg)
+{
+	work_queue *q = ctx->queue;
+	deferred *d = q && q->jobs > 1 ? malloc(sizeof(*d)) : NULL;
+	if (d) {
+		/* streaming frees the container's buffer once it is written out:
+		 * the check keeps a reference of its own until it has run */
+		*d = (deferred){ *ctx, node, check, arg, ctx->file->buf };
+		d->ctx.log = NULL;
+		if (d->hold)
+			atomic_fetch_add(&d->hold->refs, 1);
+		pthread_mutex_lock(&q->lock);
+		bool queued = FG_VEC_PUSH(&q->checks, d);
+		if (queued)
+			pthread_cond_broadcast(&q->cond);
+		pthread_mutex_unlock(&q->lock);
+		if (queued)
+			return;
+		if (d->hold)
+			fg_buf_release(d->hold); /* the container still holds its own */
+		free(d);
+	}
+	check_now(ctx, node, check, arg);
+}
+
 static void *worker(void *arg)
 {
 	work_queue *q = arg;
 	fg_scanner *scanner = NULL;
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
-		while (q->items.n == 0 && q->busy > 0)
+		while (q->items.n == 0 && q->checks.n == 0 && q->busy > 0)
 			pthread_cond_wait(&q->cond, &q->lock);
+		if (q->checks.n) {
+			/* first: it runs beside what its container's handler queued */
+			deferred *d = q->checks.v[--q->checks.n];
+			q->busy++;
+			pthread_mutex_unlock(&q->lock);
+			run_deferred(d);
+			pthread_mutex_lock(&q->lock);
+			q->busy--;
+			pthread_cond_broadcast(&q->cond);
+			continue;
+		}
 		if (q->items.n == 0)
 			break;
 		fg_node *file = q->items.v[--q->items.n];
@@ -979,6 +1044,15 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static int diag_cmp(const void *a, const void *b)
+{
+	const fg_diag *x = a, *y = b;
+	int c = strcmp(x->where, y->where);
+	if (!c)
+		c = strcmp(x->message, y->message);
+	return c ? c : (int)x->level - (int)y->level;
+}
+
 void fg_unpack_all(fg_tree *tree, fg_budget *budget, fg_diag_list *diags, unsigned jobs,
 		   fg_unpack_stats *stats)
 {
@@ -1003,12 +1077,18 @@ void fg_unpack_all(fg_tree *tree, fg_budget *budget, fg_diag_list *diags, unsign
 	for (unsigned i = 1; i < jobs; i++)
 		if (pthread_create(&th[started], NULL, worker, &q) == 0)
 			started++;
+	size_t first_diag = diags->items.n;
 	worker(&q);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
+	/* workers report in whatever order they finish: put it in one */
+	if (diags->items.n - first_diag > 1)
+		qsort(diags->items.v + first_diag, diags->items.n - first_diag,
+		      sizeof(*diags->items.v), diag_cmp);
 	if (stats)
 		*stats = q.stats;
 	FG_VEC_FREE(&q.items);
+	FG_VEC_FREE(&q.checks);
 	pthread_cond_destroy(&q.cond);
 	pthread_mutex_destroy(&q.lock);
 }
@@ -1025,7 +1105,7 @@ int fg_unpack_buffer_for_test(fg_tree *tree, fg_budget *budget, fg_diag_list *di
 	file->data_len = len;
 	file->size = len;
 	tree->root = file;
-	fg_unpack_ctx ctx = { tree, budget, diags, file, NULL, fmt, NULL, 1 };
+	fg_unpack_ctx ctx = { tree, budget, diags, file, NULL, fmt, NULL, 1, NULL };
 	ctx.root = fg_tree_attach_root(tree, file, fmt->name, 0, len,
 				       fmt->kind == FG_FMT_FILESYSTEM || fmt->kind == FG_FMT_ARCHIVE);
 	if (!ctx.root)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "core/result.h"
 #include "unpack/engine.h"
@@ -292,4 +293,158 @@ TEST(failed_scan_leaves_no_output_directory_behind)
 	CHECK(stat(kept, &st) == 0 && S_ISDIR(st.st_mode));
 	snprintf(cmd, sizeof(cmd), "test -z \"$(ls -A '%s')\"", kept);
 	CHECK_INT_EQ(system(cmd), 0);
+}
+
+/* ---- deferred checks ------------------------------------------------------- */
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Writes OUT: a uImage of type "firmware" around the file PAYLOAD, its
+ * stored data CRC wrong when BAD. */
+static bool wrap_uimage(const char *payload, const char *out, bool bad)
+{
+	FILE *f = fopen(payload, "rb");
+	if (!f)
+		return false;
+	uint8_t *img = malloc(64 + (4u << 20));
+	size_t n = img ? fread(img + 64, 1, 4u << 20, f) : 0;
+	fclose(f);
+	if (!img || n == 0 || n == 4u << 20) {
+		free(img);
+		return false;
+	}
+	memset(img, 0, 64);
+	put_be32(img, 0x27051956);
+	put_be32(img + 12, (uint32_t)n);
+	put_be32(img + 24, (uint32_t)crc32(0, img + 64, (uInt)n) ^ (bad ? 1u : 0u));
+	img[28] = 5;   /* linux */
+	img[29] = 2;   /* arm */
+	img[30] = 5;   /* firmware */
+	memcpy(img + 32, "deferred-check", 14);
+	put_be32(img + 4, (uint32_t)crc32(0, img, 64));
+	f = fopen(out, "wb");
+	bool ok = f && fwrite(img, 1, 64 + n, f) == 64 + n;
+	if (f && fclose(f) != 0)
+		ok = false;
+	free(img);
+	return ok;
+}
+
+static fg_result *scan_jobs(const char *input, unsigned jobs, const char *extract_dir)
+{
+	fg_options o;
+	fg_options_default(&o);
+	o.unpack_only = 1;
+	o.jobs = jobs;
+	o.extract_dir = extract_dir;
+	fg_result *r = NULL;
+	char err[1024];
+	if (fg_scan(input, &o, &r, err, sizeof(err)) != FG_OK) {
+		fprintf(stderr, "scan %s: %s\n", input, err);
+		return NULL;
+	}
+	return r;
+}
+
+static bool find_uimage(fg_node *n, void *ud)
+{
+	fg_node **found = ud;
+	if (!*found && n->format && !strcmp(n->format, "uimage") && n->type == FG_NODE_DIR)
+		*found = n;
+	return !*found;
+}
+
+/* The uImage layer's note, or "" when it has none ("?" without one). */
+static const char *uimage_note(fg_result *r)
+{
+	fg_node *u = NULL;
+	fg_tree_walk(r->tree.root, find_uimage, &u);
+	if (!u)
+		return "?";
+	return (u->flags & FG_NODE_TRUNCATED) && u->note ? u->note : "";
+}
+
+/* Every diagnostic of R, in order, as one string (malloc'd). */
+static char *diag_text(const fg_result *r)
+{
+	size_t cap = 1;
+	for (size_t i = 0; i < r->diags.items.n; i++)
+		cap += strlen(r->diags.items.v[i].where) + strlen(r->diags.items.v[i].message) + 4;
+	char *s = malloc(cap);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0; i < r->diags.items.n; i++) {
+		strcat(s, r->diags.items.v[i].where);
+		strcat(s, " | ");
+		strcat(s, r->diags.items.v[i].message);
+		strcat(s, "\n");
+	}
+	return s;
+}
+
+/*
+ * The uImage data CRC runs beside the unpacking of the payload when there
+ * is more than one job: the result, the note and the diagnostics are the
+ * same as with one, also when the image is itself a decompressed buffer
+ * that streaming frees once it and its payload are written out. The
+ * check holds a reference on that buffer until it has run (a check that
+ * ran late would otherwise read freed memory; this test cannot make it
+ * late, but sees the reference given back: every buffer is freed).
+ */
+TEST(deferred_crc_check_gives_the_same_result_with_any_jobs)
+{
+	const char *dir = kf_tmpdir("spill-defer");
+	REQUIRE(dir && make_tree(dir));
+	char cmd[8800], tgz[4200], bad[4200], good[4200], badgz[4200], out[4200];
+	snprintf(tgz, sizeof(tgz), "%s/payload.tgz", dir);
+	snprintf(bad, sizeof(bad), "%s/bad.uimg", dir);
+	snprintf(good, sizeof(good), "%s/good.uimg", dir);
+	snprintf(badgz, sizeof(badgz), "%s/bad.uimg.gz", dir);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && tar -C src -czf payload.tgz .", dir);
+	REQUIRE(system(cmd) == 0);
+	REQUIRE(wrap_uimage(tgz, bad, true) && wrap_uimage(tgz, good, false));
+	snprintf(cmd, sizeof(cmd), "gzip -c '%s' > '%s'", bad, badgz);
+	REQUIRE(system(cmd) == 0);
+
+	const char *inputs[] = { bad, badgz };
+	for (size_t i = 0; i < 2; i++) {
+		fg_result *one = scan_jobs(inputs[i], 1, NULL);
+		fg_result *two = scan_jobs(inputs[i], 2, NULL);
+		snprintf(out, sizeof(out), "%s/out%zu", dir, i);
+		fg_result *streamed = scan_jobs(inputs[i], 2, out);
+		REQUIRE(one && two && streamed);
+		CHECK(strstr(uimage_note(one), "data CRC mismatch") != NULL);
+		CHECK_STR_EQ(uimage_note(two), uimage_note(one));
+		CHECK_STR_EQ(uimage_note(streamed), uimage_note(one));
+		char *d1 = diag_text(one), *d2 = diag_text(two), *ds = diag_text(streamed);
+		REQUIRE(d1 && d2 && ds);
+		CHECK(strstr(d1, "data CRC mismatch") != NULL);
+		CHECK_STR_EQ(d2, d1);
+		CHECK_STR_EQ(ds, d1);
+		free(d1);
+		free(d2);
+		free(ds);
+		CHECK_INT_EQ(live_buffers(streamed), 0);
+		/* the payload was unpacked all the same */
+		char err[1024];
+		CHECK_INT_EQ(fg_extract_to_dir(streamed, out, 0, err, sizeof(err)), 0);
+		fg_result_free(one);
+		fg_result_free(two);
+		fg_result_free(streamed);
+	}
+	snprintf(cmd, sizeof(cmd), "test -n \"$(find '%s/out0/bad.uimg.unpacked/firmware.unpacked' "
+		 "-path '*/etc/numbers' -size +100k)\"", dir);
+	CHECK_INT_EQ(system(cmd), 0);
+
+	fg_result *ok = scan_jobs(good, 2, NULL);
+	REQUIRE(ok);
+	CHECK_STR_EQ(uimage_note(ok), "");
+	fg_result_free(ok);
 }
