@@ -24,6 +24,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -283,6 +284,22 @@ int fg_extract_open(const char *dir, int force, bool *created, char *err, size_t
 	return dfd;
 }
 
+/* The manifest is written on a thread of its own while the tree is laid
+ * out: both only read the tree, and each takes a few milliseconds on a
+ * firmware image, at the end of a run that is otherwise over. */
+typedef struct manifest_job {
+	const fg_result *res;
+	FILE *out;
+} manifest_job;
+
+static void *write_manifest(void *arg)
+{
+	manifest_job *m = arg;
+	fg_write_manifest(m->res, m->out, m->res->opts.extract_hashes != 0);
+	fclose(m->out);
+	return NULL;
+}
+
 int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *err, size_t errlen)
 {
 	if (errlen)
@@ -294,6 +311,18 @@ int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *er
 	if (dfd < 0)
 		return -1;
 	writer w = { .tree = &res->tree, .spill_fd = spill ? fg_spill_dirfd(spill) : -1 };
+	/* created first: an entry of a directory input that has its name is
+	 * the one written as NAME~1 */
+	int mfd = openat(dfd, "firmgate-manifest.json", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	manifest_job mj = { res, mfd >= 0 ? fdopen(mfd, "w") : NULL };
+	pthread_t mt;
+	bool threaded = false;
+	if (mj.out) {
+		setvbuf(mj.out, NULL, _IOFBF, 1u << 16); /* tens of thousands of lines */
+		threaded = res->opts.jobs > 1 && pthread_create(&mt, NULL, write_manifest, &mj) == 0;
+	} else if (mfd >= 0) {
+		close(mfd);
+	}
 	const fg_node *root = res->tree.root;
 	if (root->type == FG_NODE_DIR) {
 		write_children(&w, dfd, root, 0);
@@ -307,15 +336,10 @@ int fg_extract_to_dir(const fg_result *res, const char *dir, int force, char *er
 			w.failed++;
 		}
 	}
-	int mfd = openat(dfd, "firmgate-manifest.json", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	FILE *mf = mfd >= 0 ? fdopen(mfd, "w") : NULL;
-	if (mf) {
-		setvbuf(mf, NULL, _IOFBF, 1u << 16); /* tens of thousands of lines */
-		fg_write_manifest(res, mf, res->opts.extract_hashes != 0);
-		fclose(mf);
-	} else if (mfd >= 0) {
-		close(mfd);
-	}
+	if (threaded)
+		pthread_join(mt, NULL);
+	else if (mj.out)
+		write_manifest(&mj);
 	close(dfd);
 	if (spill) {
 		/* what is left there was never placed (nested too deep) */

@@ -281,6 +281,17 @@ def test_unpack_to_dir():
     ok(e.get("sha256") == hashlib.sha256(b"fine").hexdigest(), "--hash: the digest of the written content")
     p = run(["unpack", img, "--list", "--hash"])
     ok(p.returncode == 2, "--hash without -o is a usage error")
+    # a directory input's own file of the manifest's name does not replace it
+    src = os.path.join(base, "dirinput")
+    os.makedirs(src)
+    with open(os.path.join(src, "firmgate-manifest.json"), "w") as f:
+        f.write("mine")
+    out = os.path.join(base, "dirout")
+    p = run(["unpack", src, "-o", out])
+    ok(p.returncode == 0 and b"NAME~N" in p.stderr, "name clash reported (exit %d: %s)" % (p.returncode, p.stderr))
+    ok(json.load(open(os.path.join(out, "firmgate-manifest.json")))["schema"] == "firmgate-manifest/1",
+       "the manifest keeps its name")
+    ok(open(os.path.join(out, "firmgate-manifest.json~1")).read() == "mine", "the input's file is written as NAME~1")
     p = run(["unpack", img, "-o", out, "--force"])
     ok(p.returncode in (0, 4), "--force writes into a non-empty dir")
 
