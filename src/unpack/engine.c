@@ -884,12 +884,14 @@ static bool take_refs(fg_node *n, void *ud)
 }
 
 /*
- * A large file is written out on a thread of its own while it is being
- * unpacked (with more than one job): the two read the same bytes, and
- * writing a 14 MiB file-system image and hashing it would otherwise come
- * after its whole unpacking, on one core. The writer touches no node;
- * the worker marks the file once both are done, so its buffer lives
- * until then through the file's own reference.
+ * A large file is written out before it is unpacked, not after: on a
+ * thread of its own while it is being unpacked (with more than one job),
+ * or first (with one), while its bytes are still in memory: a handler
+ * that reads a 14 MiB file-system image releases the input's pages
+ * behind it, and writing the image afterwards would fault them all in
+ * again. The writer touches no node; the worker marks the file once both
+ * are done, so its buffer lives until then through the file's own
+ * reference.
  */
 #define BACKGROUND_SPILL_MIN (1u << 20)
 
@@ -900,7 +902,8 @@ typedef struct bg_spill {
 	uint32_t mode;
 	fg_spill_out out;
 	pthread_t thread;
-	bool running;
+	bool running;            /* on its thread */
+	bool ahead;              /* written (or being written) ahead of the unpacking */
 } bg_spill;
 
 static void *bg_spill_main(void *arg)
@@ -912,19 +915,23 @@ static void *bg_spill_main(void *arg)
 
 static void bg_spill_start(work_queue *q, fg_node *file, bg_spill *b)
 {
-	b->running = false;
-	if (!q->tree->spill || q->jobs < 2 || file == q->tree->root || !file->data ||
+	b->running = b->ahead = false;
+	if (!q->tree->spill || file == q->tree->root || !file->data ||
 	    file->data_len < BACKGROUND_SPILL_MIN || (file->flags & FG_NODE_SPILLED))
 		return;
-	*b = (bg_spill){ q->tree, file->data, file->data_len, file->mode, { 0 }, 0, false };
-	b->running = pthread_create(&b->thread, NULL, bg_spill_main, b) == 0;
+	*b = (bg_spill){ q->tree, file->data, file->data_len, file->mode, { 0 }, 0, false, true };
+	if (q->jobs > 1)
+		b->running = pthread_create(&b->thread, NULL, bg_spill_main, b) == 0;
+	if (!b->running)
+		bg_spill_main(b);
 }
 
 /* After the unpacking: the file is marked written (or, if that failed,
  * written here as any other file is). */
 static void bg_spill_finish(work_queue *q, fg_node *file, bg_spill *b)
 {
-	pthread_join(b->thread, NULL);
+	if (b->running)
+		pthread_join(b->thread, NULL);
 	if (b->out.ok) {
 		fg_unpack_release_input(q->tree, b->data, b->len);
 		fg_spill_mark(q->tree, file, &b->out);
@@ -1026,8 +1033,8 @@ static void *worker(void *arg)
 		if (file->unpacked)
 			fg_tree_walk(file->unpacked, collect_files, &found);
 		if (q->tree->spill)
-			spill_after(q, file, &log, !bg.running);
-		if (bg.running)
+			spill_after(q, file, &log, !bg.ahead);
+		if (bg.ahead)
 			bg_spill_finish(q, file, &bg);
 		FG_VEC_FREE(&log.bufs);
 
