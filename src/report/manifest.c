@@ -60,12 +60,25 @@ typedef struct walk {
 	size_t nhex, next_hex;
 } walk;
 
+/* N is an entry of a file tree (a file system, an archive, the input
+ * directory), where "trees" lists it, rather than a blob. */
+static bool in_file_tree(const fg_node *n)
+{
+	const fg_node *root = fg_node_fsroot(n->parent);
+	return root && ((root->flags & FG_NODE_FILESYSTEM) || !root->container);
+}
+
 static bool write_container(fg_node *n, void *ud)
 {
 	walk *k = ud;
 	fg_jsonw *w = k->w;
 	const fg_node *r = n->unpacked;
-	if (n->type != FG_NODE_FILE || (!r && !n->coverage && !n->format))
+	bool incomplete = (n->flags & FG_NODE_TRUNCATED) != 0;
+	/* a blob whose content is cut short (a stream's output over a limit,
+	 * one nested too deep to unpack) is listed for its note: no tree
+	 * entry carries it */
+	if (n->type != FG_NODE_FILE ||
+	    (!r && !n->coverage && !n->format && !(incomplete && !in_file_tree(n))))
 		return true;
 	char path[4096];
 	fg_node_path(n, path, sizeof(path));
@@ -73,6 +86,8 @@ static bool write_container(fg_node *n, void *ud)
 	fg_jw_kstr(w, "in", fg_node_chain(&k->res->tree, n));
 	fg_jw_kstr(w, "path", path);
 	fg_jw_kuint(w, "size", n->data_len);
+	if (incomplete)
+		fg_jw_kstr(w, "content_note", n->note ? n->note : "incomplete");
 	if (n->format) {
 		fg_jw_kstr(w, "leaf", n->format);
 		fg_jw_kstr(w, "description", n->format_info);

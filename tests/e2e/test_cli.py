@@ -212,6 +212,35 @@ def test_unpack_list():
     ok("-rw-------     0     0" in out, "shadow mode and owner shown")
 
 
+def test_manifest_notes():
+    """A blob cut short (a stream's output over --max-file-size, one nested
+    past --max-depth) has its reason in the manifest, listed and written."""
+    import io
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, data in (("big.gz", gzip.compress(b"\0" * 3000000)),
+                           ("deep.gz", gzip.compress(gzip.compress(gzip.compress(b"nested\n"))))):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    img = os.path.join(TMP, "notes.tar")
+    with open(img, "wb") as f:
+        f.write(buf.getvalue())
+    limits = ["--max-file-size", "1M", "--max-depth", "3"]
+    p = run(["unpack", img, "--list", "--json"] + limits)
+    man = json.loads(p.stdout) if p.returncode == 0 else {"containers": []}
+    notes = {c["path"]: c.get("content_note") for c in man["containers"]}
+    ok("output limit" in (notes.get("/big") or ""), "capped stream output noted: %s" % notes)
+    ok("depth limit" in (notes.get("/deep.out") or ""), "blob past the depth limit noted: %s" % notes)
+    ok(notes.get("/big.gz") is None, "complete files have no content_note")
+    out = os.path.join(TMP, "notes-out")
+    shutil.rmtree(out, ignore_errors=True)
+    p = run(["unpack", img, "-o", out] + limits)
+    written = json.load(open(os.path.join(out, "firmgate-manifest.json"))) if p.returncode == 0 else {}
+    ok(written.get("containers") == man["containers"], "the written manifest says the same")
+
+
 def snapshot(root):
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -307,7 +336,7 @@ def main():
     FG, DEMO, TMP = a.firmgate, a.demo, a.tmp
     os.makedirs(TMP, exist_ok=True)
     for t in (test_basics, test_bad_inputs, test_demo_findings, test_nested_streams, test_outputs,
-              test_unpack_list, test_unpack_to_dir):
+              test_unpack_list, test_unpack_to_dir, test_manifest_notes):
         t()
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

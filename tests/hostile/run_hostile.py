@@ -373,6 +373,8 @@ class Suite:
             for ct in manifest.get("containers", []):
                 if ct.get("truncated"):
                     notes.append((ct.get("chain") or ct.get("in") or "?", ct.get("note") or ""))
+                if ct.get("content_note"):
+                    notes.append(((ct.get("in") or "?") + ":" + ct.get("path", ""), ct["content_note"]))
             for tr in manifest.get("trees", []):
                 for e in tr.get("entries", []):
                     paths.add(e["path"])
