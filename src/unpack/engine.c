@@ -404,13 +404,18 @@ int fg_unpack_load(fg_tree *tree, const char *input, char *errbuf, size_t errlen
 
 /* ---- the recursive unpack ------------------------------------------- */
 
-/* A check a handler deferred (fg_unpack_defer_check). */
+/* A check a handler deferred (fg_unpack_defer_check). It only reads the
+ * container's bytes while other workers run; its verdict is applied to
+ * the tree once they have all stopped, since noting it means walking up
+ * through nodes that are being written out meanwhile. */
 typedef struct deferred {
 	fg_unpack_ctx ctx;       /* the handler's, for the note */
 	fg_node *node;
 	fg_check_fn check;
 	void *arg;
 	fg_buf *hold;            /* the container's bytes, while CHECK reads them */
+	bool ok;
+	char note[512];
 } deferred;
 
 typedef struct work_queue {
@@ -418,6 +423,7 @@ typedef struct work_queue {
 	pthread_cond_t cond;
 	FG_VEC(fg_node *) items;
 	FG_VEC(deferred *) checks;
+	FG_VEC(deferred *) verdicts; /* checks that have run, to apply at the end */
 	unsigned busy;           /* workers holding an item */
 	fg_tree *tree;
 	fg_budget *budget;
@@ -957,20 +963,22 @@ static void spill_after(work_queue *q, fg_node *file, alloc_log *log, bool spill
 		fg_spill_node(q->tree, file);
 }
 
-static void check_now(fg_unpack_ctx *ctx, fg_node *node, fg_check_fn check, void *arg)
+static void note_verdict(fg_unpack_ctx *ctx, fg_node *node, bool ok, const char *note)
 {
-	char note[512] = "";
-	if (!check(arg, note, sizeof(note)))
+	if (!ok)
 		fg_unpack_truncated(ctx, node, "%s", note[0] ? note : "check failed");
-	free(arg);
 }
 
+/* Runs D's check; the caller keeps D for its verdict. */
 static void run_deferred(deferred *d)
 {
-	check_now(&d->ctx, d->node, d->check, d->arg);
+	d->note[0] = '\0';
+	d->ok = d->check(d->arg, d->note, sizeof(d->note));
+	free(d->arg);
+	d->arg = NULL;
 	if (d->hold)
 		fg_buf_release(d->hold);
-	free(d);
+	d->hold = NULL;
 }
 
 void fg_unpack_defer_check(fg_unpack_ctx *ctx, fg_node *node, fg_check_fn check, void *arg)
@@ -980,7 +988,7 @@ void fg_unpack_defer_check(fg_unpack_ctx *ctx, fg_node *node, fg_check_fn check,
 	if (d) {
 		/* streaming frees the container's buffer once it is written out:
 		 * the check keeps a reference of its own until it has run */
-		*d = (deferred){ *ctx, node, check, arg, ctx->file->buf };
+		*d = (deferred){ *ctx, node, check, arg, ctx->file->buf, false, "" };
 		d->ctx.log = NULL;
 		if (d->hold)
 			atomic_fetch_add(&d->hold->refs, 1);
@@ -995,7 +1003,10 @@ void fg_unpack_defer_check(fg_unpack_ctx *ctx, fg_node *node, fg_check_fn check,
 			fg_buf_release(d->hold); /* the container still holds its own */
 		free(d);
 	}
-	check_now(ctx, node, check, arg);
+	char note[512] = "";
+	bool ok = check(arg, note, sizeof(note));
+	free(arg);
+	note_verdict(ctx, node, ok, note);
 }
 
 static void *worker(void *arg)
@@ -1013,6 +1024,10 @@ static void *worker(void *arg)
 			pthread_mutex_unlock(&q->lock);
 			run_deferred(d);
 			pthread_mutex_lock(&q->lock);
+			if (!FG_VEC_PUSH(&q->verdicts, d)) {
+				/* out of memory: the verdict is lost, not the run */
+				free(d);
+			}
 			q->busy--;
 			pthread_cond_broadcast(&q->cond);
 			continue;
@@ -1079,15 +1094,20 @@ void fg_unpack_all(fg_tree *tree, fg_budget *budget, fg_diag_list *diags, unsign
 	if (jobs > 64)
 		jobs = 64;
 	q.jobs = jobs;
+	size_t first_diag = diags->items.n; /* before any worker can add one */
 	pthread_t th[64];
 	unsigned started = 0;
 	for (unsigned i = 1; i < jobs; i++)
 		if (pthread_create(&th[started], NULL, worker, &q) == 0)
 			started++;
-	size_t first_diag = diags->items.n;
 	worker(&q);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(th[i], NULL);
+	for (size_t i = 0; i < q.verdicts.n; i++) {
+		deferred *d = q.verdicts.v[i];
+		note_verdict(&d->ctx, d->node, d->ok, d->note);
+		free(d);
+	}
 	/* workers report in whatever order they finish: put it in one */
 	if (diags->items.n - first_diag > 1)
 		qsort(diags->items.v + first_diag, diags->items.n - first_diag,
@@ -1096,6 +1116,7 @@ void fg_unpack_all(fg_tree *tree, fg_budget *budget, fg_diag_list *diags, unsign
 		*stats = q.stats;
 	FG_VEC_FREE(&q.items);
 	FG_VEC_FREE(&q.checks);
+	FG_VEC_FREE(&q.verdicts);
 	pthread_cond_destroy(&q.cond);
 	pthread_mutex_destroy(&q.lock);
 }

@@ -128,11 +128,12 @@ void fg_unpack_done(fg_unpack_ctx *ctx, fg_node *node);
 /* A check that need not hold up the unpacking: a checksum over a
  * payload whose parts are unpacked next (a uImage's data CRC). With more
  * than one job it runs on a worker beside them, else right here. CHECK
- * reads only the container's bytes (which stay alive until it has run)
- * and returns false with a note when the check fails: NODE is then
- * marked as fg_unpack_truncated() does. ARG goes to CHECK and is freed
- * with free() afterwards. Call it last, once the handler has added its
- * other notes, so that NODE's first note is the same with any --jobs. */
+ * reads only the container's bytes (which stay alive until it has run;
+ * it must touch no node) and returns false with a note when the check
+ * fails: NODE is then marked as fg_unpack_truncated() does, once every
+ * worker has stopped. ARG goes to CHECK and is freed with free()
+ * afterwards. Call it last, once the handler has added its other notes,
+ * so that NODE's first note is the same with any --jobs. */
 typedef bool (*fg_check_fn)(void *arg, char *note, size_t cap);
 void fg_unpack_defer_check(fg_unpack_ctx *ctx, fg_node *node, fg_check_fn check, void *arg);
 
