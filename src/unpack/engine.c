@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Counted buffers allocated while one file is unpacked (streaming only):
@@ -425,6 +426,7 @@ typedef struct work_queue {
 	FG_VEC(deferred *) checks;
 	FG_VEC(deferred *) verdicts; /* checks that have run, to apply at the end */
 	unsigned busy;           /* workers holding an item */
+	unsigned helpers;        /* handlers' own threads holding a core */
 	fg_tree *tree;
 	fg_budget *budget;
 	fg_diag_list *diags;
@@ -979,6 +981,38 @@ static void run_deferred(deferred *d)
 	if (d->hold)
 		fg_buf_release(d->hold);
 	d->hold = NULL;
+}
+
+bool fg_unpack_slot_take(fg_unpack_ctx *ctx, unsigned wait_ms)
+{
+	work_queue *q = ctx->queue;
+	if (!q)
+		return true;
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	until.tv_sec += wait_ms / 1000 + until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&q->lock);
+	while (q->busy + q->helpers >= q->jobs &&
+	       pthread_cond_timedwait(&q->cond, &q->lock, &until) == 0)
+		;
+	bool got = q->busy + q->helpers < q->jobs;
+	if (got)
+		q->helpers++;
+	pthread_mutex_unlock(&q->lock);
+	return got;
+}
+
+void fg_unpack_slot_give(fg_unpack_ctx *ctx)
+{
+	work_queue *q = ctx->queue;
+	if (!q)
+		return;
+	pthread_mutex_lock(&q->lock);
+	q->helpers--;
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
 }
 
 void fg_unpack_defer_check(fg_unpack_ctx *ctx, fg_node *node, fg_check_fn check, void *arg)

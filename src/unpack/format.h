@@ -92,6 +92,18 @@ fg_budget *fg_unpack_budget(fg_unpack_ctx *ctx);
  * starts at most this many, its own included. */
 unsigned fg_unpack_jobs(fg_unpack_ctx *ctx);
 
+/* Threads a handler starts to read in parallel (squashfs) take a core
+ * only while the scan has one free: fewer than --jobs workers busy with
+ * a container or a check, counting such threads. fg_unpack_slot_take()
+ * waits up to WAIT_MS for one (so that its caller can look again
+ * whether there is still work) and returns whether it got it;
+ * fg_unpack_slot_give() returns it. A 16 MiB LZMA kernel, one stream on
+ * one core, then keeps its core, and the file system beside it takes
+ * the second core once the kernel is done, instead of the two taking
+ * turns on one core while the end of the run waits for the kernel. */
+bool fg_unpack_slot_take(fg_unpack_ctx *ctx, unsigned wait_ms);
+void fg_unpack_slot_give(fg_unpack_ctx *ctx);
+
 /* Name of the container file being unpacked (for naming a stream's output). */
 const char *fg_unpack_container_name(fg_unpack_ctx *ctx);
 

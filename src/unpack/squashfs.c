@@ -900,23 +900,34 @@ static void release_batch(const sq_image *sq, size_t first, size_t end)
 	fg_unpack_release_input(fg_unpack_tree(sq->ctx), img->data + from, (size_t)(to - from));
 }
 
-static void drain_batches(sq_image *sq, sq_reader *r)
+/* Claims and reads the next batch; false when none is left. */
+static bool read_batch(sq_image *sq, sq_reader *r)
 {
-	for (;;) {
-		size_t b = atomic_fetch_add(&sq->next_batch, 1);
-		if (b >= sq->batches.n)
-			return;
-		size_t end = b + 1 < sq->batches.n ? sq->batches.v[b + 1] : sq->order.n;
-		for (size_t i = sq->batches.v[b]; i < end; i++)
-			run_job(sq, r, &sq->jobs.v[sq->order.v[i].job]);
-		release_batch(sq, sq->batches.v[b], end);
-	}
+	size_t b = atomic_fetch_add(&sq->next_batch, 1);
+	if (b >= sq->batches.n)
+		return false;
+	size_t end = b + 1 < sq->batches.n ? sq->batches.v[b + 1] : sq->order.n;
+	for (size_t i = sq->batches.v[b]; i < end; i++)
+		run_job(sq, r, &sq->jobs.v[sq->order.v[i].job]);
+	release_batch(sq, sq->batches.v[b], end);
+	return true;
 }
 
+/* The helpers read a batch at a time while the scan has a core free
+ * for them (fg_unpack_slot_take): the thread of the worker that runs
+ * this handler reads all along. */
 static void *worker_main(void *arg)
 {
 	sq_worker *w = arg;
-	drain_batches(w->sq, &w->r);
+	sq_image *sq = w->sq;
+	while (atomic_load(&sq->next_batch) < sq->batches.n) {
+		if (!fg_unpack_slot_take(sq->ctx, 2))
+			continue;
+		bool more = read_batch(sq, &w->r);
+		fg_unpack_slot_give(sq->ctx);
+		if (!more)
+			break;
+	}
 	return NULL;
 }
 
@@ -1029,7 +1040,8 @@ static void read_queued(sq_image *sq)
 		started++;
 	}
 	sq_reader mine = { sq->cmp, sq->blocks };
-	drain_batches(sq, &mine);
+	while (read_batch(sq, &mine))
+		;
 	for (unsigned i = 0; i < started; i++) {
 		pthread_join(w[i].thread, NULL);
 		sqfs_destroy(w[i].r.rd);
