@@ -54,6 +54,44 @@ enum {
 	OPT_SIGNATURES,
 };
 
+/* The release gate's policy (src/core/suppress.h): the suppressions file
+ * and severity rules, taken alike by every command that scans and
+ * judges findings (scan, diff, statement). */
+enum { OPT_SUPPRESS = 1100, OPT_NO_SUPPRESS, OPT_SEVERITY };
+
+#define FG_CLI_POLICY_LONGOPTS \
+	{ "suppress", required_argument, NULL, OPT_SUPPRESS }, \
+	{ "no-suppress", no_argument, NULL, OPT_NO_SUPPRESS }, \
+	{ "severity", required_argument, NULL, OPT_SEVERITY }
+
+#define FG_CLI_MAX_SEVERITY_RULES 256
+
+typedef struct fg_cli_policy {
+	const char *suppress;    /* --suppress FILE */
+	bool no_suppress;
+	const char *severity[FG_CLI_MAX_SEVERITY_RULES + 1]; /* NULL-terminated */
+	size_t nseverity;
+} fg_cli_policy;
+
+/* True when OPT was --suppress, --no-suppress or --severity (recorded in
+ * P); a malformed rule is reported as "firmgate CMD: ..." and sets *BAD. */
+bool fg_cli_policy_option(const char *cmd, int opt, const char *arg, fg_cli_policy *p, bool *bad);
+
+/* Once the options are read: the file to use (--suppress FILE, else
+ * ./.firmgate-ignore.yaml when there is one, never with --no-suppress)
+ * and the rules go into O. Says on stderr where default suppressions
+ * come from unless QUIET. False, with the problems printed, when the
+ * options contradict each other or the file has errors (a usage error). */
+bool fg_cli_policy_finish(const char *cmd, const fg_cli_policy *p, fg_options *o, bool quiet);
+
+#define FG_CLI_POLICY_HELP \
+	"      --suppress FILE    suppressions and severity rules (YAML, docs/CLI.md; default:\n" \
+	"                         .firmgate-ignore.yaml in the current directory when there is one)\n" \
+	"      --no-suppress      read no suppressions file\n" \
+	"      --severity PATTERN=LEVEL  the severity of the findings of the checks PATTERN\n" \
+	"                         (a glob of check IDs) matches: info, low, medium, high,\n" \
+	"                         critical, or off (the check does not run); repeatable\n"
+
 #define FG_CLI_COMMON_LONGOPTS \
 	{ "jobs", required_argument, NULL, OPT_JOBS }, \
 	{ "max-depth", required_argument, NULL, OPT_MAX_DEPTH }, \

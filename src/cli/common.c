@@ -2,9 +2,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "compliance/catalog.h"
+#include "core/suppress.h"
 
 bool fg_cli_parse_size(const char *s, unsigned long long *out)
 {
@@ -98,4 +100,50 @@ bool fg_cli_standards_known(const char *cmd, const char *list)
 		p += len + (p[len] == ',');
 	}
 	return true;
+}
+
+bool fg_cli_policy_option(const char *cmd, int opt, const char *arg, fg_cli_policy *p, bool *bad)
+{
+	switch (opt) {
+	case OPT_SUPPRESS:
+		p->suppress = arg;
+		return true;
+	case OPT_NO_SUPPRESS:
+		p->no_suppress = true;
+		return true;
+	case OPT_SEVERITY: {
+		char err[300];
+		if (fg_severity_rule_check(arg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "firmgate %s: %s\n", cmd, err);
+			*bad = true;
+		} else if (p->nseverity == FG_CLI_MAX_SEVERITY_RULES) {
+			fprintf(stderr, "firmgate %s: more than %d --severity rules\n", cmd,
+				FG_CLI_MAX_SEVERITY_RULES);
+			*bad = true;
+		} else {
+			p->severity[p->nseverity++] = arg;
+			p->severity[p->nseverity] = NULL;
+		}
+		return true;
+	}
+	default:
+		return false;
+	}
+}
+
+bool fg_cli_policy_finish(const char *cmd, const fg_cli_policy *p, fg_options *o, bool quiet)
+{
+	if (p->suppress && p->no_suppress) {
+		fprintf(stderr, "firmgate %s: --suppress and --no-suppress exclude each other\n", cmd);
+		return false;
+	}
+	o->severity = p->nseverity ? p->severity : NULL;
+	o->suppress_file = p->no_suppress ? NULL
+		: p->suppress ? p->suppress
+		: access(FG_SUPPRESS_DEFAULT_FILE, F_OK) == 0 ? FG_SUPPRESS_DEFAULT_FILE : NULL;
+	if (o->suppress_file && !p->suppress && !quiet)
+		fprintf(stderr, "firmgate: suppressions from ./%s (--no-suppress ignores it)\n",
+			o->suppress_file);
+	/* every problem of the file at once, before the long part */
+	return !o->suppress_file || !fg_suppressions_validate(o->suppress_file, stderr);
 }

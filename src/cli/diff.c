@@ -39,11 +39,15 @@ static void diff_usage(FILE *out)
 		"      --vulndb FILE      vulnerability database\n"
 		"      --vulndb-max-age DAYS  warn when its data is older (default 7; 0 = never)\n"
 		"      --vex FILE         VEX statements to apply to the matches\n"
+		FG_CLI_POLICY_HELP
 		FG_CLI_COMMON_HELP
 		"  -h, --help             this help\n"
 		"\n"
+		"A finding suppressed by the policy of its scan (for a report: the one it was\n"
+		"written with) is listed as such and does not count for the gate.\n"
+		"\n"
 		"Exit codes: 0 no new finding at or above --fail-on, 1 new findings at or\n"
-		"above it, 2 usage error, 3 an input unreadable, unsupported or not a\n"
+		"above it, 2 usage error (also a suppressions file with errors), 3 an input unreadable, unsupported or not a\n"
 		"firmgate report, 4 internal error (the output cannot be written).\n");
 }
 
@@ -57,6 +61,7 @@ typedef struct diff_args {
 	out_format format;
 	int fail_on;            /* severity, or -1 for none */
 	bool quiet, verbose;
+	fg_cli_policy policy;   /* for the inputs scanned now */
 	fg_options opts;
 } diff_args;
 
@@ -124,6 +129,7 @@ static int parse_args(int argc, char **argv, diff_args *a)
 		{ "vulndb", required_argument, NULL, OPT_VULNDB },
 		{ "vulndb-max-age", required_argument, NULL, OPT_VULNDB_MAX_AGE },
 		{ "vex", required_argument, NULL, OPT_VEX },
+		FG_CLI_POLICY_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		FG_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -135,7 +141,8 @@ static int parse_args(int argc, char **argv, diff_args *a)
 	bool bad = false;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "f:o:qvhj:", longopts, NULL)) != -1) {
-		if (fg_cli_common_option(opt, optarg, &a->opts, &bad))
+		if (fg_cli_common_option(opt, optarg, &a->opts, &bad) ||
+		    fg_cli_policy_option("diff", opt, optarg, &a->policy, &bad))
 			continue;
 		int rc = parse_option(opt, a);
 		if (rc != FG_EXIT_OK)
@@ -149,7 +156,15 @@ static int parse_args(int argc, char **argv, diff_args *a)
 	}
 	a->old = argv[optind];
 	a->new_ = argv[optind + 1];
-	return fg_cli_standards_known("diff", a->opts.standards) ? FG_EXIT_OK : FG_EXIT_USAGE;
+	if (!fg_cli_standards_known("diff", a->opts.standards))
+		return FG_EXIT_USAGE;
+	if (!fg_diff_is_report(a->old) || !fg_diff_is_report(a->new_))
+		return fg_cli_policy_finish("diff", &a->policy, &a->opts, a->quiet) ? FG_EXIT_OK
+										     : FG_EXIT_USAGE;
+	if (a->policy.suppress || a->policy.nseverity)
+		fprintf(stderr, "firmgate diff: both inputs are reports: --suppress and --severity apply "
+				"to inputs scanned now (a report keeps the suppressions of its scan)\n");
+	return FG_EXIT_OK;
 }
 
 /* One side: a saved report is read, anything else is scanned. */
@@ -219,10 +234,11 @@ static void gate_line(const diff_args *a, const fg_diff *d, bool failed)
 	FILE *out = a->quiet ? stderr : stdout;
 	size_t by[5] = { 0 };
 	for (size_t i = 0; i < d->findings_new.n; i++)
-		by[d->findings_new.v[i]->severity]++;
-	fprintf(out, "firmgate diff: %s: %zu new finding(s) (%zu critical, %zu high, %zu medium, %zu low, %zu info), "
-		"%zu fixed", failed ? "FAIL" : "PASS", d->findings_new.n, by[4], by[3], by[2], by[1], by[0],
-		d->findings_fixed.n);
+		if (!d->findings_new.v[i]->suppressed)
+			by[d->findings_new.v[i]->severity]++;
+	fprintf(out, "firmgate diff: %s: %zu new finding(s) (%zu critical, %zu high, %zu medium, %zu low, %zu info, "
+		"%zu suppressed), %zu fixed", failed ? "FAIL" : "PASS", d->findings_new.n, by[4], by[3], by[2],
+		by[1], by[0], d->new_suppressed, d->findings_fixed.n);
 	if (a->fail_on >= 0)
 		fprintf(out, "; gate --fail-on %s\n", fg_severity_name((fg_severity)a->fail_on));
 	else

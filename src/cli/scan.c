@@ -39,12 +39,7 @@ static void scan_usage(FILE *out)
 		"                         standards (comma-separated IDs) fails\n"
 		"      --fail-on-kev      exit 1 when a vulnerability matched to a component (affected\n"
 		"                         or under investigation) is in the CISA KEV catalog\n"
-		"      --suppress FILE    suppressions and severity rules (YAML, docs/CLI.md; default:\n"
-		"                         " FG_SUPPRESS_DEFAULT_FILE " in the current directory when there is one)\n"
-		"      --no-suppress      read no suppressions file\n"
-		"      --severity PATTERN=LEVEL  the severity of the findings of the checks PATTERN\n"
-		"                         (a glob of check IDs) matches: info, low, medium, high,\n"
-		"                         critical, or off (the check does not run); repeatable\n"
+		FG_CLI_POLICY_HELP
 		"      --vulndb FILE      vulnerability database (default: $XDG_CACHE_HOME/firmgate/vulndb.sqlite)\n"
 		"      --vulndb-max-age DAYS  warn when its data is older (default 7; 0 = never)\n"
 		"      --vex FILE         CycloneDX VEX or OpenVEX statements to apply to the matches\n"
@@ -65,8 +60,6 @@ static void scan_usage(FILE *out)
 		"with errors), 3 unreadable or unsupported input, 4 internal error.\n");
 }
 
-#define MAX_SEVERITY_RULES 256
-
 typedef struct scan_args {
 	const char *input;
 	const char *outdir;
@@ -76,10 +69,7 @@ typedef struct scan_args {
 	int fail_on;        /* severity, or -1 for none */
 	const char *fail_on_standard; /* comma-separated IDs */
 	bool fail_on_kev;
-	const char *suppress;  /* --suppress FILE */
-	bool no_suppress;
-	const char *severity[MAX_SEVERITY_RULES + 1]; /* --severity rules, NULL-terminated */
-	size_t nseverity;
+	fg_cli_policy policy;  /* --suppress, --no-suppress, --severity */
 	bool quiet, verbose, no_color;
 	fg_options opts;
 } scan_args;
@@ -120,7 +110,7 @@ enum { OPT_VULNDB = 3000, OPT_VULNDB_MAX_AGE, OPT_VEX, OPT_FILES };
 enum { OPT_DECLARATION = 3100, OPT_SECURITY_TXT };
 
 /* the release gate (src/core/suppress.c) */
-enum { OPT_FAIL_ON_KEV = 3200, OPT_SUPPRESS, OPT_NO_SUPPRESS, OPT_SEVERITY };
+enum { OPT_FAIL_ON_KEV = 3200 };
 
 /* Is ID in the comma-separated LIST (NULL or "all": every standard)? */
 static bool in_list(const char *list, const char *id, size_t idlen)
@@ -180,9 +170,7 @@ static int parse_args(int argc, char **argv, scan_args *a)
 		{ "security-txt", required_argument, NULL, OPT_SECURITY_TXT },
 		{ "files", no_argument, NULL, OPT_FILES },
 		{ "fail-on-kev", no_argument, NULL, OPT_FAIL_ON_KEV },
-		{ "suppress", required_argument, NULL, OPT_SUPPRESS },
-		{ "no-suppress", no_argument, NULL, OPT_NO_SUPPRESS },
-		{ "severity", required_argument, NULL, OPT_SEVERITY },
+		FG_CLI_POLICY_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		FG_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -194,7 +182,8 @@ static int parse_args(int argc, char **argv, scan_args *a)
 	int opt;
 	bool bad = false;
 	while ((opt = getopt_long(argc, argv, "o:f:qvhj:", longopts, NULL)) != -1) {
-		if (fg_cli_common_option(opt, optarg, &a->opts, &bad))
+		if (fg_cli_common_option(opt, optarg, &a->opts, &bad) ||
+		    fg_cli_policy_option("scan", opt, optarg, &a->policy, &bad))
 			continue;
 		switch (opt) {
 		case 'o': a->outdir = optarg; break;
@@ -237,22 +226,6 @@ static int parse_args(int argc, char **argv, scan_args *a)
 		case OPT_SECURITY_TXT: a->opts.security_txt_file = optarg; break;
 		case OPT_FILES: a->files = true; break;
 		case OPT_FAIL_ON_KEV: a->fail_on_kev = true; break;
-		case OPT_SUPPRESS: a->suppress = optarg; break;
-		case OPT_NO_SUPPRESS: a->no_suppress = true; break;
-		case OPT_SEVERITY: {
-			char err[300];
-			if (fg_severity_rule_check(optarg, err, sizeof(err)) != 0) {
-				fprintf(stderr, "firmgate scan: %s\n", err);
-				return FG_EXIT_USAGE;
-			}
-			if (a->nseverity == MAX_SEVERITY_RULES) {
-				fprintf(stderr, "firmgate scan: more than %d --severity rules\n",
-					MAX_SEVERITY_RULES);
-				return FG_EXIT_USAGE;
-			}
-			a->severity[a->nseverity++] = optarg;
-			break;
-		}
 		case 'h': scan_usage(stdout); return -1;
 		default: scan_usage(stderr); return FG_EXIT_USAGE;
 		}
@@ -268,11 +241,6 @@ static int parse_args(int argc, char **argv, scan_args *a)
 	    (a->fail_on_standard && !fg_cli_standards_known("scan", a->fail_on_standard)) ||
 	    !gate_standards_evaluated(a))
 		return FG_EXIT_USAGE;
-	if (a->suppress && a->no_suppress) {
-		fprintf(stderr, "firmgate scan: --suppress and --no-suppress exclude each other\n");
-		return FG_EXIT_USAGE;
-	}
-	a->opts.severity = a->nseverity ? a->severity : NULL;
 	if (!a->formats_given && a->outdir)
 		a->json = a->html = true;
 	return FG_EXIT_OK;
@@ -411,17 +379,6 @@ static void show_progress(const fg_progress *p, void *arg)
 		v->width = n;
 }
 
-/* The suppressions file: --suppress FILE, else the default one in the
- * current directory when it exists, never with --no-suppress. */
-static const char *suppress_file(const scan_args *a)
-{
-	if (a->no_suppress)
-		return NULL;
-	if (a->suppress)
-		return a->suppress;
-	return access(FG_SUPPRESS_DEFAULT_FILE, F_OK) == 0 ? FG_SUPPRESS_DEFAULT_FILE : NULL;
-}
-
 int fg_cmd_scan(int argc, char **argv)
 {
 	scan_args a;
@@ -433,11 +390,7 @@ int fg_cmd_scan(int argc, char **argv)
 	 * before the long part */
 	if (a.opts.declaration_file && fg_declaration_validate(a.opts.declaration_file, stderr))
 		return FG_EXIT_USAGE;
-	a.opts.suppress_file = suppress_file(&a);
-	if (a.opts.suppress_file && !a.suppress && !a.quiet)
-		fprintf(stderr, "firmgate: suppressions from ./%s (--no-suppress ignores it)\n",
-			a.opts.suppress_file);
-	if (a.opts.suppress_file && fg_suppressions_validate(a.opts.suppress_file, stderr))
+	if (!fg_cli_policy_finish("scan", &a.policy, &a.opts, a.quiet))
 		return FG_EXIT_USAGE;
 	progress_view view = { 0 };
 	if (!a.quiet && isatty(STDERR_FILENO)) {

@@ -43,11 +43,15 @@ static void statement_usage(FILE *out)
 		"  -o, --output FILE      write the statement to FILE (default: stdout)\n"
 		"      --format FMT       md (default) or html\n"
 		"      --credentials FILE extra passwords to try, one per line\n"
+		FG_CLI_POLICY_HELP
+		"                         (a suppressed finding does not fail a requirement,\n"
+		"                         as in 'firmgate scan')\n"
 		FG_CLI_COMMON_HELP
 		"  -h, --help             this help\n"
 		"\n"
 		"Exit codes: 0 written, 1 written but a requirement fails (do not sign),\n"
-		"2 usage error or invalid declaration, 3 unreadable input, 4 internal error.\n");
+		"2 usage error, invalid declaration or suppressions file, 3 unreadable input,\n"
+		"4 internal error.\n");
 }
 
 /* ---- a tiny document writer: Markdown or HTML ------------------------------------- */
@@ -473,6 +477,7 @@ int fg_cmd_statement(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "credentials", required_argument, NULL, OPT_CREDENTIALS },
+		FG_CLI_POLICY_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		FG_CLI_COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
@@ -480,11 +485,14 @@ int fg_cmd_statement(int argc, char **argv)
 	fg_options o;
 	fg_options_default(&o);
 	const char *standard = NULL, *outfile = NULL, *format = "md";
+	fg_cli_policy policy;
+	memset(&policy, 0, sizeof(policy));
 	bool bad = false;
 	optind = 1;
 	int opt;
 	while ((opt = getopt_long(argc, argv, "o:hj:", longopts, NULL)) != -1) {
-		if (fg_cli_common_option(opt, optarg, &o, &bad))
+		if (fg_cli_common_option(opt, optarg, &o, &bad) ||
+		    fg_cli_policy_option("statement", opt, optarg, &policy, &bad))
 			continue;
 		switch (opt) {
 		case OPT_STANDARD: standard = optarg; break;
@@ -513,6 +521,8 @@ int fg_cmd_statement(int argc, char **argv)
 		return FG_EXIT_USAGE;
 	}
 	if (o.declaration_file && fg_declaration_validate(o.declaration_file, stderr))
+		return FG_EXIT_USAGE;
+	if (!fg_cli_policy_finish("statement", &policy, &o, false))
 		return FG_EXIT_USAGE;
 	/* the ETSI provisions of the deemed-compliance route are shown too */
 	o.standards = "uk-psti,etsi-en-303-645";

@@ -205,6 +205,8 @@ static void diff_findings(fg_diff *d)
 		}
 	}
 	sort_shown(d->findings_new.v, d->findings_new.n);
+	for (size_t k = 0; k < d->findings_new.n; k++)
+		d->new_suppressed += d->findings_new.v[k]->suppressed != NULL;
 	sort_shown(d->findings_fixed.v, d->findings_fixed.n);
 	sort_shown(d->findings_unchanged.v, d->findings_unchanged.n);
 	FG_VEC_FREE(&o);
@@ -334,6 +336,6 @@ size_t fg_diff_new_at_least(const fg_diff *d, fg_severity sev)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < d->findings_new.n; i++)
-		n += d->findings_new.v[i]->severity >= sev;
+		n += d->findings_new.v[i]->severity >= sev && !d->findings_new.v[i]->suppressed;
 	return n;
 }

@@ -43,6 +43,8 @@ typedef struct fg_dfinding {
 	const char *fingerprint, *check_id, *title, *message, *path, *container, *excerpt, *remediation;
 	fg_severity severity;
 	unsigned line;              /* 0 when none */
+	const char *suppressed;     /* suppressed by the scan's policy: the entry's justification
+	                               ("" without one); NULL when not suppressed */
 } fg_dfinding;
 
 typedef struct fg_dverdict {
@@ -113,6 +115,7 @@ typedef struct fg_diff {
 	FG_VEC(const fg_dvuln *) vulns_introduced, vulns_fixed;
 	FG_VEC(const fg_dfinding *) findings_new, findings_fixed, findings_unchanged; /* unchanged: NEW's */
 	FG_VEC(fg_dverdict_change) verdicts;
+	size_t new_suppressed;      /* of findings_new */
 	bool files_compared;        /* both sides have files */
 	FG_VEC(const fg_dfile *) files_added, files_removed;
 	FG_VEC(fg_dfile_change) files_changed;
@@ -123,7 +126,7 @@ typedef struct fg_diff {
 void fg_diff_compare(const fg_diff_side *old, const fg_diff_side *new_, fg_diff *d);
 void fg_diff_free(fg_diff *d);
 
-/* New findings at or above SEV. */
+/* New findings at or above SEV, leaving out suppressed ones (the gate). */
 size_t fg_diff_new_at_least(const fg_diff *d, fg_severity sev);
 
 /* Renderers. FAIL_ON is the gate's severity, -1 when off (the JSON and

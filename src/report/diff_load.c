@@ -99,7 +99,9 @@ fg_diff_side *fg_diff_side_from_result(const fg_result *r, const char *label)
 		const fg_finding *f = &r->findings.v[i];
 		fg_dfinding d = { dup(s, f->fingerprint), dup(s, f->check_id), dup(s, f->title), dup(s, f->message),
 				  dup(s, f->path), dup(s, f->container), dup(s, f->excerpt), dup(s, f->remediation),
-				  f->severity, f->line };
+				  f->severity, f->line, NULL };
+		if (f->suppression)
+			d.suppressed = dup(s, f->suppression->justification ? f->suppression->justification : "");
 		FG_VEC_PUSH(&s->findings, d);
 	}
 	for (size_t i = 0; i < r->verdicts.n; i++) {
@@ -242,6 +244,16 @@ static bool read_finding(loader *l, const fg_json *v, const char *arr, size_t id
 		return fail(l, "%s[%zu]: unknown severity '%.40s'", arr, idx, sev);
 	double line = get_num(v, "line");
 	f.line = line >= 1 && line <= 4294967295.0 ? (unsigned)line : 0;
+	/* "suppression": null, or the entry that suppressed it in that scan */
+	const fg_json *sup = fg_json_get(v, "suppression");
+	if (sup && sup->type == FG_JSON_OBJECT) {
+		if (!get_str(l, sup, arr, idx, "justification", false, &f.suppressed))
+			return false;
+		if (!f.suppressed)
+			f.suppressed = "";
+	} else if (sup && sup->type != FG_JSON_NULL) {
+		return fail(l, "%s[%zu]: member 'suppression' is neither an object nor null", arr, idx);
+	}
 	return FG_VEC_PUSH(&l->side->findings, f) || fail(l, "out of memory");
 }
 

@@ -53,13 +53,18 @@ static void text_finding(FILE *out, const char *tag, const fg_dfinding *f)
 	fprintf(out, "  %-5s %-8s %s  %s", tag, fg_severity_name(f->severity), f->check_id, f->path);
 	if (f->line)
 		fprintf(out, ":%u", f->line);
+	if (f->suppressed)
+		fprintf(out, "  [suppressed%s%s]", *f->suppressed ? ": " : "", f->suppressed);
 	fprintf(out, "\n        %s\n", or_empty(f->message));
 }
 
 static void text_findings(FILE *out, const fg_diff *d)
 {
-	fprintf(out, "\nFindings: %zu new, %zu fixed, %zu unchanged\n", d->findings_new.n, d->findings_fixed.n,
+	fprintf(out, "\nFindings: %zu new, %zu fixed, %zu unchanged", d->findings_new.n, d->findings_fixed.n,
 		d->findings_unchanged.n);
+	if (d->new_suppressed)
+		fprintf(out, " (%zu of the new suppressed)", d->new_suppressed);
+	fputc('\n', out);
 	for (size_t i = 0; i < d->findings_new.n; i++)
 		text_finding(out, "new", d->findings_new.v[i]);
 	for (size_t i = 0; i < d->findings_fixed.n; i++)
@@ -196,6 +201,14 @@ static void json_finding(fg_jsonw *w, const fg_dfinding *f)
 		fg_jw_kstr(w, "line", NULL);
 	fg_jw_kstr(w, "excerpt", f->excerpt);
 	fg_jw_kstr(w, "remediation", f->remediation);
+	fg_jw_key(w, "suppression");
+	if (f->suppressed) {
+		fg_jw_obj(w);
+		fg_jw_kstr(w, "justification", *f->suppressed ? f->suppressed : NULL);
+		fg_jw_obj_end(w);
+	} else {
+		fg_jw_null(w);
+	}
 	fg_jw_obj_end(w);
 }
 
@@ -304,15 +317,17 @@ static void json_summary(fg_jsonw *w, const fg_diff *d)
 	fg_jw_key(w, "findings");
 	fg_jw_obj(w);
 	fg_jw_kuint(w, "new", d->findings_new.n);
+	fg_jw_kuint(w, "new_suppressed", d->new_suppressed);
 	fg_jw_kuint(w, "fixed", d->findings_fixed.n);
 	fg_jw_kuint(w, "unchanged", d->findings_unchanged.n);
 	fg_jw_obj_end(w);
+	/* as the gate counts them: suppressed ones left out */
 	fg_jw_key(w, "new_by_severity");
 	fg_jw_obj(w);
 	for (int s = FG_SEV_CRITICAL; s >= FG_SEV_INFO; s--) {
 		size_t n = 0;
 		for (size_t i = 0; i < d->findings_new.n; i++)
-			n += d->findings_new.v[i]->severity == (fg_severity)s;
+			n += d->findings_new.v[i]->severity == (fg_severity)s && !d->findings_new.v[i]->suppressed;
 		fg_jw_kuint(w, fg_severity_name((fg_severity)s), n);
 	}
 	fg_jw_obj_end(w);
@@ -464,6 +479,8 @@ static void html_finding(FILE *out, const char *state, const fg_dfinding *f)
 		   "data-fingerprint=\"%s\">\n<span class=\"tag %s\">%s</span> ",
 		   sev, sev, state, f->fingerprint, !strcmp(state, "new") ? "diff-del" : "diff-add", state);
 	fg_html_sev(out, f->severity);
+	if (f->suppressed)
+		fg_hprintf(out, "<span class=\"tag\">suppressed</span> ");
 	fg_hprintf(out, " <span class=\"mono\">%s</span> %s\n<div class=\"where mono\">%s", f->check_id,
 		   or_empty(f->message), f->path);
 	if (f->line)
@@ -473,6 +490,8 @@ static void html_finding(FILE *out, const char *state, const fg_dfinding *f)
 		fg_hprintf(out, "<pre class=\"excerpt\">%s</pre>\n", f->excerpt);
 	fg_hprintf(out, "<div class=\"chain mono\">provenance: %s</div><div class=\"fp mono\">fingerprint %s</div>\n",
 		   or_empty(f->container), f->fingerprint);
+	if (f->suppressed && *f->suppressed)
+		fg_hprintf(out, "<div class=\"suppression\"><strong>Suppressed:</strong> %s</div>\n", f->suppressed);
 	if (!strcmp(state, "new") && f->remediation)
 		fg_hprintf(out, "<div class=\"remediation\"><strong>Remediation:</strong> %s</div>\n", f->remediation);
 	fputs("</article>\n", out);

@@ -406,6 +406,20 @@ def check_statement(fg, planted, clean, clean_decl, tmp):
     ok("| NOT MET |" in text and "the image refutes it" in text and "[missing: add it to the declaration]" in text
        and "- the manufacturer's declaration (firmgate statement --declaration FILE)" in text,
        "planted statement names the failures and what is missing")
+    # the policy of `scan` applies: suppressed findings do not fail a requirement
+    sup = os.path.join(tmp, "ignore.yaml")
+    with open(sup, "w") as fh:
+        fh.write("suppressions:\n  - check: \"credentials.*\"\n    path: \"*\"\n"
+                 "    justification: accepted in test\n")
+    p2 = run(fg, "statement", "--standard", "uk-psti", planted, "-j", "2", "--suppress", sup)
+    text2 = p2.stdout.decode()
+    row = [l for l in text2.splitlines() if l.startswith("| 5.1-1 |")]
+    before = [l for l in text.splitlines() if l.startswith("| 5.1-1 |")]
+    ok(before and "| fail |" in before[0] and row and "| fail |" not in row[0] and
+       "only suppressed finding(s)" in row[0],
+       "--suppress: 5.1-1 no longer fails on suppressed findings (%r)" % (row[:1],))
+    p2 = run(fg, "statement", "--standard", "uk-psti", planted, "--suppress", sup, "--no-suppress")
+    ok(p2.returncode == 2, "--suppress with --no-suppress is a usage error")
     p = run(fg, "statement", "--standard", "etsi-en-303-645", clean)
     ok(p.returncode == 2, "statement for another standard is a usage error")
 

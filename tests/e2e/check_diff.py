@@ -274,6 +274,44 @@ def main():
     p = run(fg, "diff", reps["new"], reps["old"], "--fail-on", "critical", "-q")
     ok(p.returncode == 1 and b"FAIL" in p.stderr, "--fail-on critical fails on the planted default passwords")
 
+    # a new finding suppressed by the policy of its scan is listed, marked,
+    # and does not count for the gate: scanned now with --suppress, or read
+    # from a report written with it
+    crit = [f for f in r["findings"]["new"] if f["severity"] == "critical"]
+    ok(crit, "the planted side brings critical findings")
+    sup = os.path.join(a.tmp, "ignore.yaml")
+    with open(sup, "w") as fh:
+        fh.write("suppressions:\n")
+        for f in crit:
+            fh.write("  - fingerprint: %s\n    justification: accepted in test\n" % f["fingerprint"])
+    p = run(fg, "diff", new, old, "--format", "json", "--fail-on", "critical", "--suppress", sup)
+    s = json.loads(p.stdout) if p.returncode in (0, 1) else {"findings": {"new": []}, "summary": {}}
+    ok(p.returncode == 0, "--suppress: the suppressed critical findings no longer fail the gate (exit %d)" %
+       p.returncode)
+    marked = [f for f in s["findings"]["new"] if f.get("suppression")]
+    ok(sorted(f["fingerprint"] for f in marked) == sorted(f["fingerprint"] for f in crit) and
+       all(f["suppression"]["justification"] == "accepted in test" for f in marked),
+       "exactly the suppressed findings are marked, with their justification")
+    ok(len(s["findings"]["new"]) == len(r["findings"]["new"]), "suppressed findings are still listed")
+    ok(s["summary"]["findings"].get("new_suppressed") == len(crit) and
+       s["summary"]["new_by_severity"]["critical"] == 0, "the summary counts them apart")
+    planted_sup = os.path.join(a.tmp, "planted-suppressed.json")
+    p = run(fg, "scan", old, "--format", "json", "--fail-on", "none", "--suppress", sup)
+    open(planted_sup, "wb").write(p.stdout)
+    p = run(fg, "diff", reps["new"], planted_sup, "--fail-on", "critical")
+    text = p.stdout.decode()
+    ok(p.returncode == 0 and "%d suppressed)" % len(crit) in text and "[suppressed: accepted in test]" in text
+       and "(%d of the new suppressed)" % len(crit) in text,
+       "a report keeps the suppressions of its scan (exit %d)" % p.returncode)
+    p = run(fg, "diff", reps["new"], planted_sup, "--fail-on", "critical", "--no-suppress")
+    ok(p.returncode == 0, "--no-suppress does not undo a report's suppressions")
+    bad_sup = os.path.join(a.tmp, "bad.yaml")
+    open(bad_sup, "w").write("suppressions:\n  - fingerprint: nothex\n")
+    p = run(fg, "diff", new, old, "--suppress", bad_sup)
+    ok(p.returncode == 2 and b"bad.yaml" in p.stderr, "a suppressions file with errors is a usage error")
+    p = run(fg, "diff", new, old, "--suppress", sup, "--no-suppress")
+    ok(p.returncode == 2, "--suppress with --no-suppress is a usage error")
+
     # against itself
     for path in (old, reps["old"]):
         s, _ = diff_json(fg, path, path, want_rc=0)

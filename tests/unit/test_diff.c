@@ -324,3 +324,58 @@ TEST(a_scan_result_becomes_a_side)
 	CHECK_STR_EQ(s->findings.v[0].fingerprint, "F1");
 	fg_diff_side_free(s);
 }
+
+/* A saved report's suppressions carry over: a suppressed new finding is
+ * listed and marked but does not count for the gate. */
+TEST(suppressed_new_findings_do_not_count_for_the_gate)
+{
+	static const char with_sup[] =
+		"{\"schema\": \"firmgate-report/1\", \"input\": {\"name\": \"fw-1.2.bin\"},\n"
+		" \"components\": [], \"findings\": [\n"
+		"  {\"check_id\": \"d.four\", \"severity\": \"critical\", \"path\": \"/etc/d\", \"fingerprint\": \"D\",\n"
+		"   \"suppression\": {\"justification\": \"factory account, PRJ-12\", \"owner\": \"a@b\"}},\n"
+		"  {\"check_id\": \"f.six\", \"severity\": \"high\", \"path\": \"/f\", \"fingerprint\": \"F\",\n"
+		"   \"suppression\": {\"justification\": null}},\n"
+		"  {\"check_id\": \"g.seven\", \"severity\": \"high\", \"path\": \"/g\", \"fingerprint\": \"G\",\n"
+		"   \"suppression\": null}]}\n";
+	fg_diff_side *o = side(old_report, "old.json"), *n = side(with_sup, "new.json");
+	REQUIRE(o && n);
+	fg_diff d;
+	fg_diff_compare(o, n, &d);
+	CHECK_INT_EQ(d.findings_new.n, 3);
+	CHECK_INT_EQ(d.new_suppressed, 2);
+	CHECK_INT_EQ(fg_diff_new_at_least(&d, FG_SEV_HIGH), 1); /* G only */
+	CHECK_INT_EQ(fg_diff_new_at_least(&d, FG_SEV_CRITICAL), 0);
+	char *text = NULL, *json = NULL;
+	CAPTURE(text, fg_diff_text(&d, out, false));
+	CAPTURE(json, fg_diff_json(&d, out, FG_SEV_HIGH));
+	REQUIRE(text && json);
+	CHECK(strstr(text, "[suppressed: factory account, PRJ-12]") != NULL);
+	CHECK(strstr(text, "f.six  /f  [suppressed]") != NULL);
+	CHECK(strstr(text, "(2 of the new suppressed)") != NULL);
+	fg_arena a;
+	fg_arena_init(&a);
+	char jerr[256];
+	fg_json *doc = fg_json_parse(json, strlen(json), &a, jerr, sizeof(jerr));
+	REQUIRE(doc);
+	const fg_json *sum = fg_json_get(fg_json_get(doc, "summary"), "findings");
+	double v = -1;
+	CHECK(fg_json_getnum(sum, "new_suppressed", &v) && v == 2);
+	const fg_json *sev = fg_json_get(fg_json_get(doc, "summary"), "new_by_severity");
+	CHECK(fg_json_getnum(sev, "critical", &v) && v == 0);
+	CHECK(fg_json_getnum(sev, "high", &v) && v == 1);
+	fg_arena_free(&a);
+	free(text);
+	free(json);
+	fg_diff_free(&d);
+	fg_diff_side_free(o);
+	fg_diff_side_free(n);
+
+	/* anything but an object or null is refused */
+	static const char bad[] =
+		"{\"schema\": \"firmgate-report/1\", \"findings\": [\n"
+		"  {\"check_id\": \"x\", \"severity\": \"low\", \"path\": \"/x\", \"fingerprint\": \"X\", \"suppression\": 1}]}";
+	char err[512] = "";
+	CHECK(fg_diff_side_from_buffer(bad, strlen(bad), "bad.json", err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "suppression") != NULL);
+}
