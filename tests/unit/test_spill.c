@@ -19,17 +19,27 @@
 
 /* ---- reference counting ------------------------------------------------- */
 
+/* An empty tree spilling into a fresh directory, whose path it returns
+ * (its descriptor in *DFD); NULL on failure. */
+static const char *open_spill(const char *tag, bool hash, fg_tree *t, int *dfd)
+{
+	const char *dir = kf_tmpdir(tag);
+	*dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY) : -1;
+	if (*dfd < 0)
+		return NULL;
+	char err[256];
+	fg_tree_init(t);
+	t->spill = fg_spill_open(*dfd, NULL, hash, err, sizeof(err));
+	if (!t->spill)
+		fprintf(stderr, "spill: %s\n", err);
+	return t->spill ? dir : NULL;
+}
+
 TEST(buffer_is_freed_only_when_every_node_in_it_is_written)
 {
-	const char *dir = kf_tmpdir("spill-refs");
-	REQUIRE(dir);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	REQUIRE(dfd >= 0);
-	char err[256];
 	fg_tree t;
-	fg_tree_init(&t);
-	t.spill = fg_spill_open(dfd, NULL, true, err, sizeof(err));
-	REQUIRE(t.spill);
+	int dfd;
+	REQUIRE(open_spill("spill-refs", true, &t, &dfd));
 	uint8_t *mem = malloc(64);
 	REQUIRE(mem);
 	memset(mem, 'a', 32);
@@ -70,22 +80,16 @@ TEST(buffer_is_freed_only_when_every_node_in_it_is_written)
 	fg_spill_close(t.spill);
 	t.spill = NULL;
 	fg_tree_free(&t);
-	struct stat st;
-	CHECK(stat(dir, &st) == 0);
+	struct stat st; /* the output directory stays */
+	CHECK(fstat(dfd, &st) == 0 && st.st_nlink > 0);
 	close(dfd);
 }
 
 TEST(spill_without_hashing_writes_the_same_bytes_and_no_digest)
 {
-	const char *dir = kf_tmpdir("spill-nohash");
-	REQUIRE(dir);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	REQUIRE(dfd >= 0);
-	char err[256];
 	fg_tree t;
-	fg_tree_init(&t);
-	t.spill = fg_spill_open(dfd, NULL, false, err, sizeof(err));
-	REQUIRE(t.spill);
+	int dfd;
+	REQUIRE(open_spill("spill-nohash", false, &t, &dfd));
 	/* larger than one write step, so the unhashed loop goes round */
 	size_t n = (600u << 10) + 7;
 	uint8_t *mem = malloc(n);
@@ -128,15 +132,10 @@ TEST(spill_without_hashing_writes_the_same_bytes_and_no_digest)
 
 TEST(failed_spill_keeps_the_content_in_memory)
 {
-	const char *dir = kf_tmpdir("spill-fail");
-	REQUIRE(dir);
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	REQUIRE(dfd >= 0);
-	char err[256];
 	fg_tree t;
-	fg_tree_init(&t);
-	t.spill = fg_spill_open(dfd, NULL, false, err, sizeof(err));
-	REQUIRE(t.spill);
+	int dfd;
+	const char *dir = open_spill("spill-fail", false, &t, &dfd);
+	REQUIRE(dir);
 	/* the working directory disappears: every write fails */
 	char cmd[4300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'/.firmgate-spill.*", dir);
@@ -162,14 +161,16 @@ TEST(failed_spill_keeps_the_content_in_memory)
 
 /* ---- whole scans -------------------------------------------------------- */
 
-static fg_result *scan(const char *input, const char *extract_dir)
+/* Unpacks INPUT with JOBS threads, streaming into EXTRACT_DIR unless
+ * NULL; the manifests carry digests (diff -r compares them). */
+static fg_result *scan_jobs(const char *input, unsigned jobs, const char *extract_dir)
 {
 	fg_options o;
 	fg_options_default(&o);
 	o.unpack_only = 1;
-	o.jobs = 2;
+	o.jobs = jobs;
 	o.extract_dir = extract_dir;
-	o.extract_hashes = 1; /* both manifests carry digests: diff -r compares them */
+	o.extract_hashes = 1;
 	fg_result *r = NULL;
 	char err[1024];
 	if (fg_scan(input, &o, &r, err, sizeof(err)) != FG_OK) {
@@ -177,6 +178,11 @@ static fg_result *scan(const char *input, const char *extract_dir)
 		return NULL;
 	}
 	return r;
+}
+
+static fg_result *scan(const char *input, const char *extract_dir)
+{
+	return scan_jobs(input, 2, extract_dir);
 }
 
 /* Counted buffers still holding memory once unpacking is over. */
@@ -336,21 +342,6 @@ static bool wrap_uimage(const char *payload, const char *out, bool bad)
 	return ok;
 }
 
-static fg_result *scan_jobs(const char *input, unsigned jobs, const char *extract_dir)
-{
-	fg_options o;
-	fg_options_default(&o);
-	o.unpack_only = 1;
-	o.jobs = jobs;
-	o.extract_dir = extract_dir;
-	fg_result *r = NULL;
-	char err[1024];
-	if (fg_scan(input, &o, &r, err, sizeof(err)) != FG_OK) {
-		fprintf(stderr, "scan %s: %s\n", input, err);
-		return NULL;
-	}
-	return r;
-}
 
 static bool find_uimage(fg_node *n, void *ud)
 {
