@@ -989,7 +989,7 @@ bool fg_unpack_slot_take(fg_unpack_ctx *ctx, unsigned wait_ms)
 	if (!q)
 		return true;
 	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
 	until.tv_sec += wait_ms / 1000 + until.tv_nsec / 1000000000L;
 	until.tv_nsec %= 1000000000L;
@@ -1115,7 +1115,13 @@ void fg_unpack_all(fg_tree *tree, fg_budget *budget, fg_diag_list *diags, unsign
 	work_queue q = { .tree = tree, .budget = budget, .diags = diags };
 	fg_budget_start_clock(budget);
 	pthread_mutex_init(&q.lock, NULL);
-	pthread_cond_init(&q.cond, NULL);
+	/* timed waits (fg_unpack_slot_take) measure on the monotonic clock:
+	 * a wall clock set back must not stretch them */
+	pthread_condattr_t cattr;
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&q.cond, &cattr);
+	pthread_condattr_destroy(&cattr);
 	fg_tree_walk(tree->root, collect_files, &q.items);
 	/* the queue pops from the end: reverse so work starts in name order */
 	for (size_t i = 0; i < q.items.n / 2; i++) {
