@@ -424,7 +424,7 @@ typedef struct work_queue {
 	pthread_cond_t cond;
 	FG_VEC(fg_node *) items;
 	FG_VEC(deferred *) checks;
-	FG_VEC(deferred *) verdicts; /* checks that have run, to apply at the end */
+	FG_VEC(deferred *) verdicts; /* every deferred check, its verdict applied at the end */
 	unsigned busy;           /* workers holding an item */
 	unsigned helpers;        /* handlers' own threads holding a core */
 	fg_tree *tree;
@@ -1026,8 +1026,14 @@ void fg_unpack_defer_check(fg_unpack_ctx *ctx, fg_node *node, fg_check_fn check,
 		d->ctx.log = NULL;
 		if (d->hold)
 			atomic_fetch_add(&d->hold->refs, 1);
+		/* listed for its verdict now, so that applying it at the end
+		 * cannot run out of memory */
 		pthread_mutex_lock(&q->lock);
-		bool queued = FG_VEC_PUSH(&q->checks, d);
+		bool queued = FG_VEC_PUSH(&q->verdicts, d);
+		if (queued && !FG_VEC_PUSH(&q->checks, d)) {
+			q->verdicts.n--;
+			queued = false;
+		}
 		if (queued)
 			pthread_cond_broadcast(&q->cond);
 		pthread_mutex_unlock(&q->lock);
@@ -1056,12 +1062,8 @@ static void *worker(void *arg)
 			deferred *d = q->checks.v[--q->checks.n];
 			q->busy++;
 			pthread_mutex_unlock(&q->lock);
-			run_deferred(d);
+			run_deferred(d); /* D stays in q->verdicts */
 			pthread_mutex_lock(&q->lock);
-			if (!FG_VEC_PUSH(&q->verdicts, d)) {
-				/* out of memory: the verdict is lost, not the run */
-				free(d);
-			}
 			q->busy--;
 			pthread_cond_broadcast(&q->cond);
 			continue;
