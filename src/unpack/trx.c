@@ -12,6 +12,7 @@
  * the kernel, the LZMA loader and the root filesystem in it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -85,6 +86,23 @@ static uint32_t trx_crc(const uint8_t *data, size_t len)
 	return ~(uint32_t)crc;
 }
 
+/* The image's CRC, checked beside the unpacking of its partitions. */
+typedef struct image_crc {
+	const uint8_t *data;
+	size_t len;
+	uint32_t stored;
+} image_crc;
+
+static bool check_image_crc(void *arg, char *note, size_t cap)
+{
+	const image_crc *c = arg;
+	uint32_t crc = trx_crc(c->data, c->len);
+	if (crc == c->stored)
+		return true;
+	snprintf(note, cap, "CRC mismatch (stored 0x%08x, computed 0x%08x)", c->stored, crc);
+	return false;
+}
+
 static int trx_probe(const uint8_t *data, size_t len, uint64_t *chunk_len)
 {
 	trx_header h;
@@ -113,14 +131,8 @@ static int trx_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, si
 	size_t end = h.len <= len ? h.len : len;
 	root->src_length = end;
 	root->format_info = h.version == 1 ? "v1" : "v2";
-	if (h.len > len) {
+	if (h.len > len)
 		fg_unpack_truncated(ctx, root, "image truncated: %zu of %u bytes present", len, h.len);
-	} else {
-		uint32_t crc = trx_crc(data, end);
-		if (crc != h.crc)
-			fg_unpack_truncated(ctx, root, "CRC mismatch (stored 0x%08x, computed 0x%08x)",
-					    h.crc, crc);
-	}
 	int emitted = 0;
 	for (unsigned i = 0; i < h.nparts; i++) {
 		uint32_t start = h.offsets[i];
@@ -145,6 +157,15 @@ static int trx_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, si
 		n->size = stop - start;
 		n->mode = 0644;
 		emitted++;
+	}
+	if (h.len <= len) {
+		image_crc *c = malloc(sizeof(*c));
+		if (c) {
+			*c = (image_crc){ data, end, h.crc };
+			fg_unpack_defer_check(ctx, root, check_image_crc, c);
+		} else {
+			fg_unpack_truncated(ctx, root, "out of memory: CRC not checked");
+		}
 	}
 	if (!emitted) {
 		fg_unpack_fail(ctx, "no partition inside the image");
