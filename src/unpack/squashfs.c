@@ -53,6 +53,8 @@
 #include "unpack/engine.h"
 #include "unpack/format.h"
 #include "unpack/squashfs_deflate.h"
+#include "unpack/squashfs_xz.h"
+#include "unpack/squashfs_zstd.h"
 
 #define SQ_SUPER_SIZE 96
 #define SQ_MAX_DEPTH 256          /* directory nesting we follow */
@@ -1257,6 +1259,16 @@ static int new_compressor(const sqfs_super_t *s, sqfs_compressor_t **out)
 	if (s->compression_id == SQFS_COMP_GZIP) {
 		/* libdeflate: same acceptance as zlib, a fraction of the time */
 		*out = fg_sq_deflate_reader_new(s->block_size);
+		return *out ? 0 : SQFS_ERROR_ALLOC;
+	}
+	if (s->compression_id == SQFS_COMP_XZ) {
+		/* one decoder and dictionary per reader, not one per block */
+		*out = fg_sq_xz_reader_new(s->block_size);
+		return *out ? 0 : SQFS_ERROR_ALLOC;
+	}
+	if (s->compression_id == SQFS_COMP_ZSTD) {
+		/* one zstd context per reader, not one per block */
+		*out = fg_sq_zstd_reader_new(s->block_size);
 		return *out ? 0 : SQFS_ERROR_ALLOC;
 	}
 	sqfs_compressor_config_t cfg;
