@@ -5,8 +5,9 @@
  * and fragment tables, directory listings and data blocks. Around it this
  * file puts
  *   - a sqfs_file_t over the mapped image (no copies, no file I/O),
- *   - a decompress-only LZO object (Debian builds libsquashfs without
- *     LZO, and many router images use it),
+ *   - block decoders of ours for gzip, LZO, xz and zstd
+ *     (squashfs_codec.h: Debian builds libsquashfs without LZO, and
+ *     its others set up a decoder for every block),
  *   - a directory walk of its own. The library's inode reader allocates
  *     whatever a hostile inode claims (a block list for an exabyte file,
  *     a 4 GiB symlink target, a directory index of any size), so inode
@@ -34,7 +35,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <lzo/lzo1x.h>
 #include <sqfs/block.h>
 #include <sqfs/compressor.h>
 #include <sqfs/data_reader.h>
@@ -52,9 +52,7 @@
 #include "core/u64map.h"
 #include "unpack/engine.h"
 #include "unpack/format.h"
-#include "unpack/squashfs_deflate.h"
-#include "unpack/squashfs_xz.h"
-#include "unpack/squashfs_zstd.h"
+#include "unpack/squashfs_codec.h"
 
 #define SQ_SUPER_SIZE 96
 #define SQ_MAX_DEPTH 256          /* directory nesting we follow */
@@ -218,86 +216,6 @@ static sqfs_file_t *mem_file_new(const uint8_t *data, size_t len)
 	m->data = data;
 	m->len = len;
 	return &m->base;
-}
-
-/* ---- LZO, decompression only ----------------------------------------- */
-
-typedef struct lzo_reader {
-	sqfs_compressor_t base;
-	size_t block_size;
-} lzo_reader;
-
-static pthread_once_t lzo_once = PTHREAD_ONCE_INIT;
-static bool lzo_ready;
-
-static void lzo_setup(void)
-{
-	lzo_ready = lzo_init() == LZO_E_OK;
-}
-
-static sqfs_compressor_t *lzo_reader_new(size_t block_size);
-
-static void lzo_get_configuration(const sqfs_compressor_t *cmp, sqfs_compressor_config_t *cfg)
-{
-	const lzo_reader *lz = (const lzo_reader *)cmp;
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->id = SQFS_COMP_LZO;
-	cfg->flags = SQFS_COMP_FLAG_UNCOMPRESS;
-	cfg->block_size = (sqfs_u32)lz->block_size;
-	cfg->level = SQFS_LZO_DEFAULT_LEVEL;
-	cfg->opt.lzo.algorithm = SQFS_LZO_DEFAULT_ALG;
-}
-
-static int lzo_write_options(sqfs_compressor_t *cmp, sqfs_file_t *file)
-{
-	return SQFS_ERROR_UNSUPPORTED;
-}
-
-/* The options only name the LZO1X variant the writer used; every variant
- * decompresses with the same routine, so there is nothing to read. */
-static int lzo_read_options(sqfs_compressor_t *cmp, sqfs_file_t *file)
-{
-	return 0;
-}
-
-static sqfs_s32 lzo_do_block(sqfs_compressor_t *cmp, const sqfs_u8 *in, sqfs_u32 size,
-			     sqfs_u8 *out, sqfs_u32 outsize)
-{
-	lzo_uint n = outsize < INT32_MAX ? outsize : INT32_MAX;
-	int ret = lzo1x_decompress_safe((const lzo_bytep)in, size, out, &n, NULL);
-	if (ret == LZO_E_OUTPUT_OVERRUN)
-		return SQFS_ERROR_OVERFLOW;
-	if (ret != LZO_E_OK || n == 0)
-		return SQFS_ERROR_COMPRESSOR;
-	return (sqfs_s32)n;
-}
-
-static void lzo_destroy(sqfs_object_t *obj)
-{
-	free(obj);
-}
-
-static sqfs_object_t *lzo_copy(const sqfs_object_t *obj)
-{
-	return (sqfs_object_t *)lzo_reader_new(((const lzo_reader *)obj)->block_size);
-}
-
-static sqfs_compressor_t *lzo_reader_new(size_t block_size)
-{
-	pthread_once(&lzo_once, lzo_setup);
-	if (!lzo_ready)
-		return NULL;
-	lzo_reader *lz = calloc(1, sizeof(*lz));
-	if (!lz)
-		return NULL;
-	lz->base.base.destroy = lzo_destroy;
-	lz->base.base.copy = lzo_copy;
-	lz->base.get_configuration = lzo_get_configuration;
-	lz->base.write_options = lzo_write_options;
-	lz->base.read_options = lzo_read_options;
-	lz->base.do_block = lzo_do_block;
-	lz->block_size = block_size;
-	return &lz->base;
 }
 
 /* ---- the walk's state ------------------------------------------------ */
@@ -1251,26 +1169,14 @@ static void walk(sq_image *sq)
 
 static int new_compressor(const sqfs_super_t *s, sqfs_compressor_t **out)
 {
+	/* decoders of ours where libsquashfs has none (LZO) or a slow one
+	 * (squashfs_codec.h) */
+	const fg_sq_codec *own = fg_sq_codec_for(s->compression_id);
+	if (own) {
+		*out = fg_sq_reader_new(own, s->block_size);
+		return *out ? 0 : SQFS_ERROR_ALLOC;
+	}
 	*out = NULL;
-	if (s->compression_id == SQFS_COMP_LZO) {
-		*out = lzo_reader_new(s->block_size);
-		return *out ? 0 : SQFS_ERROR_ALLOC;
-	}
-	if (s->compression_id == SQFS_COMP_GZIP) {
-		/* libdeflate: same acceptance as zlib, a fraction of the time */
-		*out = fg_sq_deflate_reader_new(s->block_size);
-		return *out ? 0 : SQFS_ERROR_ALLOC;
-	}
-	if (s->compression_id == SQFS_COMP_XZ) {
-		/* one decoder and dictionary per reader, not one per block */
-		*out = fg_sq_xz_reader_new(s->block_size);
-		return *out ? 0 : SQFS_ERROR_ALLOC;
-	}
-	if (s->compression_id == SQFS_COMP_ZSTD) {
-		/* one zstd context per reader, not one per block */
-		*out = fg_sq_zstd_reader_new(s->block_size);
-		return *out ? 0 : SQFS_ERROR_ALLOC;
-	}
 	sqfs_compressor_config_t cfg;
 	int err = sqfs_compressor_config_init(&cfg, (SQFS_COMPRESSOR)s->compression_id,
 					      s->block_size, SQFS_COMP_FLAG_UNCOMPRESS);

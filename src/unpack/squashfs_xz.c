@@ -12,55 +12,48 @@
  * Acceptance is libsquashfs's: one complete .xz stream that fills at most
  * the output buffer and uses every input byte, decoded under a 65 MiB
  * memory limit (what a hostile header may make liblzma allocate). Any
- * failure is SQFS_ERROR_COMPRESSOR, as there. The compressor options
- * mksquashfs may store (dictionary size, BCJ filters) only steer
- * compression: each stream says what it needs.
+ * failure is SQFS_ERROR_COMPRESSOR, as there. Each stream says which
+ * filters (BCJ) and dictionary it needs.
  */
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <lzma.h>
 #include <sqfs/error.h>
 
-#include "unpack/squashfs_xz.h"
+#include "unpack/squashfs_codec.h"
 
 #define XZ_MEMLIMIT (65u << 20)
 
-typedef struct xz_reader {
-	sqfs_compressor_t base;
-	lzma_stream strm;
-	size_t block_size;
-} xz_reader;
-
-static void xz_get_configuration(const sqfs_compressor_t *cmp, sqfs_compressor_config_t *cfg)
+static void xz_defaults(sqfs_compressor_config_t *cfg)
 {
-	const xz_reader *xr = (const xz_reader *)cmp;
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->id = SQFS_COMP_XZ;
-	cfg->flags = SQFS_COMP_FLAG_UNCOMPRESS;
-	cfg->block_size = (sqfs_u32)xr->block_size;
 	cfg->level = SQFS_XZ_DEFAULT_LEVEL;
-	cfg->opt.xz.dict_size = (sqfs_u32)xr->block_size;
+	cfg->opt.xz.dict_size = cfg->block_size;
 }
 
-static int xz_write_options(sqfs_compressor_t *cmp, sqfs_file_t *file)
+static bool xz_open(void **state)
 {
-	return SQFS_ERROR_UNSUPPORTED;
+	lzma_stream *s = malloc(sizeof(*s));
+	if (!s)
+		return false;
+	lzma_stream init = LZMA_STREAM_INIT;
+	*s = init;
+	*state = s;
+	return true;
 }
 
-static int xz_read_options(sqfs_compressor_t *cmp, sqfs_file_t *file)
+static void xz_close(void *state)
 {
-	return 0;
+	if (state)
+		lzma_end(state);
+	free(state);
 }
 
-static sqfs_s32 xz_do_block(sqfs_compressor_t *cmp, const sqfs_u8 *in, sqfs_u32 size,
-			    sqfs_u8 *out, sqfs_u32 outsize)
+static sqfs_s32 xz_decode(void *state, const sqfs_u8 *in, sqfs_u32 size, sqfs_u8 *out,
+			  sqfs_u32 outsize)
 {
-	xz_reader *xr = (xz_reader *)cmp;
+	lzma_stream *s = state;
 	if (outsize >= 0x7FFFFFFF)
 		return SQFS_ERROR_ARG_INVALID;
-	lzma_stream *s = &xr->strm;
 	if (lzma_stream_decoder(s, XZ_MEMLIMIT, 0) != LZMA_OK)
 		return SQFS_ERROR_COMPRESSOR;
 	s->next_in = in;
@@ -73,32 +66,10 @@ static sqfs_s32 xz_do_block(sqfs_compressor_t *cmp, const sqfs_u8 *in, sqfs_u32 
 	return (sqfs_s32)(outsize - s->avail_out);
 }
 
-static void xz_destroy(sqfs_object_t *obj)
-{
-	xz_reader *xr = (xz_reader *)obj;
-	lzma_end(&xr->strm);
-	free(xr);
-}
-
-static sqfs_object_t *xz_copy(const sqfs_object_t *obj)
-{
-	const xz_reader *xr = (const xz_reader *)obj;
-	return (sqfs_object_t *)fg_sq_xz_reader_new(xr->block_size);
-}
-
-sqfs_compressor_t *fg_sq_xz_reader_new(size_t block_size)
-{
-	xz_reader *xr = calloc(1, sizeof(*xr));
-	if (!xr)
-		return NULL;
-	lzma_stream init = LZMA_STREAM_INIT;
-	xr->strm = init;
-	xr->base.base.destroy = xz_destroy;
-	xr->base.base.copy = xz_copy;
-	xr->base.get_configuration = xz_get_configuration;
-	xr->base.write_options = xz_write_options;
-	xr->base.read_options = xz_read_options;
-	xr->base.do_block = xz_do_block;
-	xr->block_size = block_size;
-	return &xr->base;
-}
+const fg_sq_codec fg_sq_xz_codec = {
+	.id = SQFS_COMP_XZ,
+	.defaults = xz_defaults,
+	.open = xz_open,
+	.close = xz_close,
+	.decode = xz_decode,
+};
