@@ -2,7 +2,8 @@
  * crc32.h - the CRC-32 of gzip, zlib and most firmware headers.
  *
  * Same function and calling convention as zlib's crc32() (running value,
- * 0 to start; pre- and post-inverted), computed by libdeflate, whose
+ * 0 to start; pre- and post-inverted), but for any length in one call
+ * (no uInt steps), computed by libdeflate, whose
  * carry-less-multiply code is several times faster: uImage, TRX and UBI
  * checks run it over whole images.
  */

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "core/crc32.h"
 #include "core/cursor.h"
@@ -155,7 +154,7 @@ typedef struct sp_out {
 	uint64_t size;      /* what the header claims */
 	size_t have;        /* bytes allocated: a prefix of SIZE */
 	uint64_t pos;       /* output offset of the next chunk */
-	uLong crc;          /* of the output up to POS, while HAVE covers it */
+	uint32_t crc;       /* of the output up to POS, while HAVE covers it */
 	bool crc_valid;
 } sp_out;
 
@@ -176,11 +175,7 @@ static void emit(sp_out *o, const uint8_t *src, const uint8_t *fill, uint64_t n)
 				dst[i] = fill[i & 3];
 		}
 		if (o->crc_valid && k == n) {
-			for (size_t at = 0; at < k; ) {
-				size_t step = k - at < (1u << 30) ? k - at : (1u << 30);
-				o->crc = fg_crc32(o->crc, dst + at, (uInt)step);
-				at += step;
-			}
+			o->crc = fg_crc32(o->crc, dst, k);
 		} else {
 			o->crc_valid = false;
 		}
@@ -214,7 +209,7 @@ static bool open_output(fg_unpack_ctx *ctx, fg_node *root, sp_out *o, const sp_h
 		return false;
 	}
 	o->have = (size_t)want;
-	o->crc = fg_crc32(0L, Z_NULL, 0);
+	o->crc = 0;
 	o->crc_valid = true;
 	if (want < o->size)
 		fg_unpack_truncated(ctx, root,
@@ -257,7 +252,7 @@ static size_t expand(fg_unpack_ctx *ctx, fg_node *img, const uint8_t *d, size_t 
 			emit(o, NULL, NULL, out_bytes);
 			break;
 		case SP_CRC32:
-			if (o->crc_valid && fg_load_u32le(payload) != (uint32_t)o->crc)
+			if (o->crc_valid && fg_load_u32le(payload) != o->crc)
 				fg_unpack_truncated(ctx, img,
 						    "CRC chunk %u: stored 0x%08x, computed 0x%08x: image corrupt",
 						    i, fg_load_u32le(payload), (uint32_t)o->crc);

@@ -12,7 +12,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "core/crc32.h"
 #include "core/cursor.h"
@@ -26,17 +25,6 @@ typedef struct sao_obj {
 	char tag[5];
 	uint32_t hcrc, size, pcrc;
 } sao_obj;
-
-static uint32_t crc(const uint8_t *p, size_t n)
-{
-	uLong c = fg_crc32(0, Z_NULL, 0);
-	for (size_t off = 0; off < n; ) {
-		size_t k = n - off < (1u << 30) ? n - off : (1u << 30);
-		c = fg_crc32(c, p + off, (uInt)k);
-		off += k;
-	}
-	return (uint32_t)c;
-}
 
 static bool parse_obj(const uint8_t *p, size_t len, sao_obj *o)
 {
@@ -62,7 +50,7 @@ static bool parse_obj(const uint8_t *p, size_t len, sao_obj *o)
 
 static bool header_ok(const uint8_t *p, const sao_obj *o)
 {
-	return crc(p + 8, SAO_HDR - 8) == o->hcrc;
+	return fg_crc32(0, p + 8, SAO_HDR - 8) == o->hcrc;
 }
 
 /* Walks the objects; returns the chunk length and counts the objects and
@@ -79,7 +67,7 @@ static uint64_t walk(const uint8_t *data, size_t len, unsigned *n, unsigned *goo
 		(*n)++;
 		if (end > len)
 			return end;
-		if (header_ok(data + off, &o) || crc(data + off + SAO_HDR, o.size) == o.pcrc)
+		if (header_ok(data + off, &o) || fg_crc32(0, data + off + SAO_HDR, o.size) == o.pcrc)
 			(*good)++;
 		off = (size_t)end;
 	}
@@ -113,7 +101,7 @@ static int sao_unpack(fg_unpack_ctx *ctx, fg_node *root, const uint8_t *data, si
 		size_t have = len - pay < o.size ? len - pay : o.size;
 		bool whole = have == o.size;
 		bool hok = header_ok(data + off, &o);
-		bool pok = whole && crc(data + pay, have) == o.pcrc;
+		bool pok = whole && fg_crc32(0, data + pay, have) == o.pcrc;
 		if (used + 1 < sizeof(info))
 			used += (size_t)snprintf(info + used, sizeof(info) - used, "%s%s %u crc %s%s",
 						 count ? "; " : "", o.tag, o.size,

@@ -753,15 +753,11 @@ static void check_crc(cr_image *im)
 	const uint8_t *p = im->d + im->s.at;
 	size_t n = im->s.size - im->s.at;
 	static const uint8_t zero[4];
-	uLong crc = fg_crc32(0L, Z_NULL, 0);
-	crc = fg_crc32(crc, p, 32);
+	uint32_t crc = fg_crc32(0, p, 32);
 	crc = fg_crc32(crc, zero, 4);
-	for (size_t at = 36; at < n;) {
-		size_t step = n - at < (1u << 30) ? n - at : (1u << 30);
-		crc = fg_crc32(crc, p + at, (uInt)step);
-		at += step;
-	}
-	if ((uint32_t)crc != im->s.crc)
+	if (n > 36)
+		crc = fg_crc32(crc, p + 36, n - 36);
+	if (crc != im->s.crc)
 		fg_unpack_truncated(im->ctx, im->root,
 				    "CRC mismatch (stored 0x%08x, computed 0x%08x): image corrupt",
 				    im->s.crc, (uint32_t)crc);

@@ -40,7 +40,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "core/cursor.h"
 #include "unpack/format.h"
@@ -278,13 +277,7 @@ static fg_esp_status parse_e9(const uint8_t *data, size_t len, size_t off, bool 
 /* ESP8266's CRC32 flavour: zlib's CRC, then inverted or incremented. */
 static uint32_t esp8266_crc(const uint8_t *data, size_t len)
 {
-	uLong crc = fg_crc32(0, Z_NULL, 0);
-	for (size_t off = 0; off < len;) {
-		size_t k = len - off < (1u << 30) ? len - off : (1u << 30);
-		crc = fg_crc32(crc, data + off, (uInt)k);
-		off += k;
-	}
-	uint32_t c = (uint32_t)crc;
+	uint32_t c = fg_crc32(0, data, len);
 	return c & 0x80000000u ? c ^ 0xFFFFFFFFu : c + 1;
 }
 

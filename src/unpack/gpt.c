@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "core/crc32.h"
 #include "core/cursor.h"
@@ -49,18 +48,6 @@ typedef struct gpt_header {
 	uint32_t nentries, entry_size, entries_crc;
 	bool hdr_crc_ok;
 } gpt_header;
-
-static uint32_t crc32_of(const uint8_t *p, size_t n)
-{
-	uLong crc = fg_crc32(0, Z_NULL, 0);
-	while (n) {
-		uInt k = n < (1u << 30) ? (uInt)n : (1u << 30);
-		crc = fg_crc32(crc, p, k);
-		p += k;
-		n -= k;
-	}
-	return (uint32_t)crc;
-}
 
 /* Parses the header at byte AT of DATA for sector size SS; false when it
  * is not a GPT header (the CRC is checked, not required). */
@@ -100,7 +87,7 @@ static bool parse_header(const uint8_t *data, size_t len, size_t at, unsigned ss
 	uint8_t buf[GPT_ENTRY_MAX];
 	memcpy(buf, data + at, h->hdr_size);
 	memset(buf + 16, 0, 4);
-	h->hdr_crc_ok = crc32_of(buf, h->hdr_size) == h->hdr_crc;
+	h->hdr_crc_ok = fg_crc32(0, buf, h->hdr_size) == h->hdr_crc;
 	return true;
 }
 
@@ -119,7 +106,7 @@ static bool array_in_image(const gpt_header *h, size_t len)
 static bool array_crc_ok(const gpt_header *h, const uint8_t *data, size_t len)
 {
 	return array_in_image(h, len) &&
-	       crc32_of(data + h->entries_lba * h->ss, (size_t)array_bytes(h)) == h->entries_crc;
+	       fg_crc32(0, data + h->entries_lba * h->ss, (size_t)array_bytes(h)) == h->entries_crc;
 }
 
 static bool protective_mbr(const uint8_t *data, size_t len)

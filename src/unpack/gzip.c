@@ -70,7 +70,7 @@ static size_t inflate_member(fg_unpack_ctx *ctx, const uint8_t *in, size_t in_le
 	zs.next_in = (Bytef *)in;
 	size_t left = in_len;
 	int rc = Z_OK;
-	uLong crc = fg_crc32(0, Z_NULL, 0);
+	uint32_t crc = 0;
 	size_t start = o->len;
 	while (rc != Z_STREAM_END) {
 		if (!fg_outbuf_grow(o, ctx, 64 * 1024)) {
@@ -100,7 +100,7 @@ static size_t inflate_member(fg_unpack_ctx *ctx, const uint8_t *in, size_t in_le
 	inflateEnd(&zs);
 	if (rc != Z_STREAM_END)
 		return 0;
-	crc = fg_crc32(crc, o->data + start, (uInt)(o->len - start));
+	crc = fg_crc32(crc, o->data + start, o->len - start);
 	size_t used = in_len - left;
 	if (in_len - used < 8) {
 		*err = "gzip trailer missing";
@@ -109,7 +109,7 @@ static size_t inflate_member(fg_unpack_ctx *ctx, const uint8_t *in, size_t in_le
 	const uint8_t *tr = in + used;
 	uint32_t want_crc = fg_load_u32le(tr);
 	uint32_t want_size = fg_load_u32le(tr + 4);
-	if (want_crc != (uint32_t)crc || want_size != (uint32_t)(o->len - start)) {
+	if (want_crc != crc || want_size != (uint32_t)(o->len - start)) {
 		*err = "CRC or size mismatch";
 		return 0;
 	}
@@ -144,7 +144,7 @@ static size_t first_member_whole(fg_unpack_ctx *ctx, const fg_node *root, const 
 		  libdeflate_deflate_decompress_ex(d, in, in_len, o->data, o->reserved, &used,
 						   &got) == LIBDEFLATE_SUCCESS &&
 		  in_len - used >= 8 &&
-		  fg_load_u32le(in + used) == libdeflate_crc32(0, o->data, got) &&
+		  fg_load_u32le(in + used) == fg_crc32(0, o->data, got) &&
 		  fg_load_u32le(in + used + 4) == (uint32_t)got;
 	libdeflate_free_decompressor(d);
 	if (!ok) {

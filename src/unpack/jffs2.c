@@ -103,7 +103,7 @@ static uint32_t ld32(const jfs *fs, size_t at)
  * inversions. */
 static uint32_t jcrc(const uint8_t *p, size_t n)
 {
-	return ~(uint32_t)fg_crc32(0xffffffffUL, p, (uInt)n);
+	return ~fg_crc32(0xffffffffu, p, n);
 }
 
 static size_t pad4(size_t n)

@@ -359,13 +359,8 @@ static void bz_version(const uint8_t *d, size_t len, const bz_hdr *h, char *out,
 /* tools/build.c appends a CRC-32 (no final inversion) of everything before it. */
 static bool bz_crc_ok(const uint8_t *d, size_t total)
 {
-	uLong crc = fg_crc32(0, Z_NULL, 0);
-	for (size_t off = 0; off < total - 4;) {
-		size_t k = total - 4 - off < (1u << 30) ? total - 4 - off : (1u << 30);
-		crc = fg_crc32(crc, d + off, (uInt)k);
-		off += k;
-	}
-	return ((uint32_t)crc ^ 0xffffffffu) == fg_load_u32le(d + total - 4);
+	uint32_t crc = fg_crc32(0, d, total - 4);
+	return (crc ^ 0xffffffffu) == fg_load_u32le(d + total - 4);
 }
 
 static bool bz_decode(fg_unpack_ctx *ctx, const uint8_t *data, size_t avail, const bz_hdr *h,

@@ -54,8 +54,8 @@ typedef struct lzop_hdr {
 
 static uint32_t checksum(bool crc, uint32_t init, const uint8_t *p, size_t n)
 {
-	/* zlib takes uInt lengths; callers pass at most 64 MiB */
-	return crc ? (uint32_t)fg_crc32(init, p, (uInt)n) : (uint32_t)adler32(init, p, (uInt)n);
+	/* zlib's adler32 takes uInt lengths; callers pass at most 64 MiB */
+	return crc ? fg_crc32(init, p, n) : (uint32_t)adler32(init, p, (uInt)n);
 }
 
 #define CSUM_INIT(crc) ((crc) ? 0u : 1u)

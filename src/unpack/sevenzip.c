@@ -45,19 +45,6 @@ static uint64_t le64(const uint8_t *p)
 	return (uint64_t)fg_load_u32le(p) | (uint64_t)fg_load_u32le(p + 4) << 32;
 }
 
-static uint32_t crc(const uint8_t *p, uint64_t n)
-{
-	/* zlib's crc32 takes an unsigned length: feed it in pieces */
-	uLong c = fg_crc32(0L, Z_NULL, 0);
-	while (n) {
-		uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
-		c = fg_crc32(c, p, k);
-		p += k;
-		n -= k;
-	}
-	return (uint32_t)c;
-}
-
 /* The signature header: magic, version and its own CRC. */
 static bool sz_read_start(const uint8_t *data, size_t len, sz_start *st)
 {
@@ -65,7 +52,7 @@ static bool sz_read_start(const uint8_t *data, size_t len, sz_start *st)
 		return false;
 	if (data[6] != SZ_MAJOR || data[7] > SZ_MINOR_MAX)
 		return false;
-	if (crc(data + 12, 20) != fg_load_u32le(data + 8))
+	if (fg_crc32(0, data + 12, 20) != fg_load_u32le(data + 8))
 		return false;
 	st->minor = data[7];
 	st->next_off = le64(data + 12);
@@ -84,7 +71,7 @@ static bool sz_header_ok(const uint8_t *data, const sz_start *st)
 	const uint8_t *h = data + SZ_START_LEN + st->next_off;
 	if (h[0] != SZ_ID_HEADER && h[0] != SZ_ID_ENCODED_HEADER)
 		return false;
-	return crc(h, st->next_size) == st->next_crc;
+	return fg_crc32(0, h, (size_t)st->next_size) == st->next_crc;
 }
 
 static int sz_probe(const uint8_t *data, size_t len, uint64_t *chunk_len)

@@ -24,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "core/crc32.h"
 #include "core/cursor.h"
@@ -47,14 +46,7 @@
  * inversion, which is zlib's value complemented. */
 static uint32_t ubi_crc(const uint8_t *p, size_t n)
 {
-	uLong c = fg_crc32(0, Z_NULL, 0);
-	while (n) {
-		uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
-		c = fg_crc32(c, p, k);
-		p += k;
-		n -= k;
-	}
-	return (uint32_t)~c;
+	return ~fg_crc32(0, p, n);
 }
 
 /* ---- erase-counter headers and geometry ---------------------------- */

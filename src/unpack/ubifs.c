@@ -92,7 +92,7 @@ static uint16_t load_u16le(const uint8_t *p)
  * computes it: zlib's value complemented. */
 static uint32_t uf_crc(const uint8_t *p, size_t n)
 {
-	return (uint32_t)~fg_crc32(fg_crc32(0, Z_NULL, 0), p, (uInt)n);
+	return ~fg_crc32(0, p, n);
 }
 
 /* ---- superblock and probe -------------------------------------------- */

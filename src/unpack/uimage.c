@@ -98,7 +98,7 @@ static uint32_t header_crc(const uint8_t *data)
 	uint8_t copy[UI_HEADER_SIZE];
 	memcpy(copy, data, sizeof(copy));
 	memset(copy + 4, 0, 4);
-	return (uint32_t)fg_crc32(0, copy, sizeof(copy));
+	return fg_crc32(0, copy, sizeof(copy));
 }
 
 static const char *table_name(const char *const *names, size_t n, unsigned v)
@@ -292,12 +292,7 @@ typedef struct data_crc {
 static bool check_data_crc(void *arg, char *note, size_t cap)
 {
 	const data_crc *c = arg;
-	uint32_t crc = (uint32_t)fg_crc32(0, c->p, (uInt)0);
-	for (size_t off = 0; off < c->len; ) {
-		size_t k = c->len - off < (1u << 30) ? c->len - off : (1u << 30);
-		crc = (uint32_t)fg_crc32(crc, c->p + off, (uInt)k);
-		off += k;
-	}
+	uint32_t crc = fg_crc32(0, c->p, c->len);
 	if (crc == c->stored)
 		return true;
 	snprintf(note, cap, "data CRC mismatch (stored 0x%08x, computed 0x%08x)", c->stored, crc);
