@@ -57,6 +57,7 @@ typedef enum { OUT_TEXT, OUT_JSON, OUT_HTML } out_format;
 
 typedef struct diff_args {
 	const char *old, *new_;
+	bool old_report, new_report; /* a saved report, not an image to scan */
 	const char *output;
 	out_format format;
 	int fail_on;            /* severity, or -1 for none */
@@ -158,7 +159,9 @@ static int parse_args(int argc, char **argv, diff_args *a)
 	a->new_ = argv[optind + 1];
 	if (!fg_cli_standards_known("diff", a->opts.standards))
 		return FG_EXIT_USAGE;
-	if (!fg_diff_is_report(a->old) || !fg_diff_is_report(a->new_))
+	a->old_report = fg_diff_is_report(a->old);
+	a->new_report = fg_diff_is_report(a->new_);
+	if (!a->old_report || !a->new_report)
 		return fg_cli_policy_finish("diff", &a->policy, &a->opts, a->quiet) ? FG_EXIT_OK
 										     : FG_EXIT_USAGE;
 	if (a->policy.suppress || a->policy.nseverity)
@@ -168,10 +171,10 @@ static int parse_args(int argc, char **argv, diff_args *a)
 }
 
 /* One side: a saved report is read, anything else is scanned. */
-static int load_side(const diff_args *a, const char *path, fg_diff_side **out)
+static int load_side(const diff_args *a, const char *path, bool report, fg_diff_side **out)
 {
 	char err[1024];
-	if (fg_diff_is_report(path)) {
+	if (report) {
 		*out = fg_diff_side_from_report(path, err, sizeof(err));
 		if (!*out) {
 			fprintf(stderr, "firmgate diff: %s\n", err);
@@ -253,9 +256,9 @@ int fg_cmd_diff(int argc, char **argv)
 		return rc < 0 ? FG_EXIT_OK : rc;
 
 	fg_diff_side *old = NULL, *new_ = NULL;
-	rc = load_side(&a, a.old, &old);
+	rc = load_side(&a, a.old, a.old_report, &old);
 	if (rc == FG_EXIT_OK)
-		rc = load_side(&a, a.new_, &new_);
+		rc = load_side(&a, a.new_, a.new_report, &new_);
 	if (rc != FG_EXIT_OK) {
 		fg_diff_side_free(old);
 		return rc;
